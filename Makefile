@@ -1,0 +1,50 @@
+# Every target bootstraps what it needs: a virtualenv in .venv with the package built
+# (release mode) and installed in it.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.built
+DATA_DIR ?= ./ocrdesk-data
+HOST ?= 127.0.0.1
+PORT ?= 8000
+SOURCES := $(shell find rust python -type f \( -name '*.rs' -o -name '*.py' -o -name '*.sql' -o -name '*.pyi' \) 2>/dev/null) Cargo.toml pyproject.toml
+
+.PHONY: dev serve test test-py test-rust bench lint clean system-deps
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q "maturin>=1.9,<2"
+
+$(STAMP): $(PY) $(SOURCES)
+	@command -v tesseract >/dev/null || { echo "Tesseract is missing: run 'make system-deps' (as root) first"; exit 1; }
+	$(VENV)/bin/maturin develop --release -q -E test
+	@touch $(STAMP)
+
+dev: $(STAMP)
+
+# Debian packages the build and the OCR need (run as root; .ci/run does it on CI).
+system-deps:
+	apt-get update -q
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+	  tesseract-ocr tesseract-ocr-eng tesseract-ocr-tha tesseract-ocr-osd \
+	  libtesseract-dev libleptonica-dev libclang-dev clang pkg-config \
+	  poppler-utils fonts-dejavu-core fonts-thai-tlwg fontconfig
+
+serve: $(STAMP)
+	$(VENV)/bin/ocrdesk serve --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR)
+
+test: $(STAMP)
+	cargo test --release --no-default-features -q
+	$(PY) -m pytest -q tests
+
+bench: $(STAMP)
+	$(PY) -m pip install -q -e ".[bench]" --no-build-isolation 2>/dev/null || $(PY) -m pip install -q tesserocr pytest-benchmark
+	$(PY) -m pytest benches -q -s --benchmark-columns=min,median,max,rounds
+
+lint: $(STAMP)
+	cargo clippy --no-default-features -q -- -D warnings
+	cargo fmt --check
+
+clean:
+	rm -rf $(VENV) target

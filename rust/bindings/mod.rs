@@ -1,0 +1,142 @@
+//! Python bindings: owned inputs in, GIL released while Rust works, owned results out.
+
+mod errors;
+mod types;
+
+use std::path::PathBuf;
+
+use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedBytes;
+use pyo3::types::PyBytes;
+
+use crate::ocr::{self as core_ocr, Mode, Options};
+use crate::raster::{self, Limits};
+use errors::to_pyerr;
+use types::{Block, Document, Line, Page, Word};
+
+fn options(
+    lang: String,
+    mode: &str,
+    dpi: u32,
+    max_file_size: u64,
+    max_pages: u32,
+    max_megapixels: f64,
+) -> PyResult<Options> {
+    let mode: Mode = mode.parse().map_err(to_pyerr)?;
+    Ok(Options { lang, mode, dpi, limits: Limits { max_file_size, max_pages, max_megapixels } })
+}
+
+/// OCR one document given as bytes.
+#[pyfunction]
+#[pyo3(signature = (data, lang="eng".to_string(), mode="auto", dpi=300, max_file_size=50*1024*1024, max_pages=2000, max_megapixels=100.0))]
+fn ocr(
+    py: Python<'_>,
+    data: PyBackedBytes,
+    lang: String,
+    mode: &str,
+    dpi: u32,
+    max_file_size: u64,
+    max_pages: u32,
+    max_megapixels: f64,
+) -> PyResult<Document> {
+    let opts = options(lang, mode, dpi, max_file_size, max_pages, max_megapixels)?;
+    let doc = py.detach(|| core_ocr::read(&data, &opts)).map_err(to_pyerr)?;
+    Ok(Document::new(doc))
+}
+
+/// OCR several documents at once; each item is a Document or the exception it raised.
+#[pyfunction]
+#[pyo3(signature = (datas, lang="eng".to_string(), mode="auto", dpi=300, max_file_size=50*1024*1024, max_pages=2000, max_megapixels=100.0))]
+fn ocr_many(
+    py: Python<'_>,
+    datas: Vec<PyBackedBytes>,
+    lang: String,
+    mode: &str,
+    dpi: u32,
+    max_file_size: u64,
+    max_pages: u32,
+    max_megapixels: f64,
+) -> PyResult<Vec<Py<PyAny>>> {
+    let opts = options(lang, mode, dpi, max_file_size, max_pages, max_megapixels)?;
+    let results = py.detach(|| {
+        let slices: Vec<&[u8]> = datas.iter().map(|d| d.as_ref()).collect();
+        core_ocr::read_many(&slices, &opts)
+    });
+    results
+        .into_iter()
+        .map(|r| match r {
+            Ok(doc) => Ok(Py::new(py, Document::new(doc))?.into_any()),
+            Err(e) => Ok(to_pyerr(e).into_value(py).into_any()),
+        })
+        .collect()
+}
+
+/// Render PDF pages (all, or `first..=last`, 1-based) to 8-bit grayscale at `dpi`:
+/// a list of (width, height, pixels).
+#[pyfunction]
+#[pyo3(signature = (data, dpi=300, first=None, last=None))]
+fn rasterize(
+    py: Python<'_>,
+    data: PyBackedBytes,
+    dpi: u32,
+    first: Option<u32>,
+    last: Option<u32>,
+) -> PyResult<Vec<(u32, u32, Py<PyBytes>)>> {
+    let pages = py
+        .detach(|| crate::raster::pdf::render_range(&data, dpi, first, last, &Limits::default()))
+        .map_err(to_pyerr)?;
+    Ok(pages.into_iter().map(|g| (g.width, g.height, PyBytes::new(py, &g.data).unbind())).collect())
+}
+
+/// MIME type sniffed from the bytes, or None for an unsupported type.
+#[pyfunction]
+fn sniff(data: &[u8]) -> Option<&'static str> {
+    raster::sniff(data).map(|k| k.mime())
+}
+
+#[pyfunction]
+fn set_pdfium_path(path: PathBuf) {
+    raster::pdf::set_library_path(path);
+}
+
+/// Set the number of OCR threads (default: CPU count).
+#[pyfunction]
+fn configure(threads: usize) {
+    core_ocr::pool::configure(threads);
+}
+
+#[pyfunction]
+fn threads() -> usize {
+    core_ocr::pool::default_threads()
+}
+
+/// Stop the OCR threads and end their Tesseract engines.
+#[pyfunction]
+fn shutdown(py: Python<'_>) {
+    py.detach(core_ocr::pool::shutdown);
+}
+
+#[pyfunction]
+fn tessdata_dir() -> PathBuf {
+    core_ocr::engine::tessdata_dir()
+}
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(ocr, m)?)?;
+    m.add_function(wrap_pyfunction!(ocr_many, m)?)?;
+    m.add_function(wrap_pyfunction!(rasterize, m)?)?;
+    m.add_function(wrap_pyfunction!(sniff, m)?)?;
+    m.add_function(wrap_pyfunction!(set_pdfium_path, m)?)?;
+    m.add_function(wrap_pyfunction!(configure, m)?)?;
+    m.add_function(wrap_pyfunction!(threads, m)?)?;
+    m.add_function(wrap_pyfunction!(shutdown, m)?)?;
+    m.add_function(wrap_pyfunction!(tessdata_dir, m)?)?;
+    m.add_class::<Document>()?;
+    m.add_class::<Page>()?;
+    m.add_class::<Block>()?;
+    m.add_class::<Line>()?;
+    m.add_class::<Word>()?;
+    m.add("EXPORT_FORMATS", crate::export::FORMATS.to_vec())?;
+    Ok(())
+}
