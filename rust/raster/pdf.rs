@@ -58,6 +58,9 @@ pub fn render_config(dpi: u32) -> PdfRenderConfig {
         .scale_page_by_factor(dpi as f32 / 72.0)
         .set_format(PdfBitmapFormat::Gray)
         .use_grayscale_rendering(true)
+        // pdfium draws nothing into a gray bitmap with FPDF_REVERSE_BYTE_ORDER set (which
+        // pdfium-render sets by default for RGB output)
+        .set_reverse_byte_order(false)
         .render_form_data(true)
         .render_annotations(true)
 }
