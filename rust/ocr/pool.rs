@@ -31,6 +31,9 @@ enum Msg {
 
 pub struct Pool {
     tx: Sender<Msg>,
+    /// Kept to answer jobs still queued when the pool shuts down.
+    rx: Receiver<Msg>,
+    closed: AtomicBool,
     threads: usize,
     handles: Mutex<Vec<JoinHandle<()>>>,
 }
@@ -76,7 +79,7 @@ pub fn get() -> Arc<Pool> {
                 .expect("spawn OCR thread")
         })
         .collect();
-    let pool = Arc::new(Pool { tx, threads, handles: Mutex::new(handles) });
+    let pool = Arc::new(Pool { tx, rx, closed: AtomicBool::new(false), threads, handles: Mutex::new(handles) });
     *guard = Some(pool.clone());
     pool
 }
@@ -85,11 +88,18 @@ pub fn get() -> Arc<Pool> {
 pub fn shutdown() {
     let pool = POOL.lock().unwrap_or_else(|e| e.into_inner()).take();
     if let Some(pool) = pool {
+        pool.closed.store(true, Ordering::SeqCst);
         for _ in 0..pool.threads {
             let _ = pool.tx.send(Msg::Stop);
         }
         for h in pool.handles.lock().unwrap_or_else(|e| e.into_inner()).drain(..) {
             let _ = h.join();
+        }
+        // pages queued behind the stop messages get an answer instead of waiting forever
+        while let Ok(msg) = pool.rx.try_recv() {
+            if let Msg::Job(job) = msg {
+                let _ = job.reply.send((job.number, Err(Error::Engine("the OCR pool was shut down".into()))));
+            }
         }
     }
 }
@@ -101,6 +111,9 @@ impl Pool {
 
     /// Queue a page; blocks while the queue is full.
     pub fn submit(&self, job: Job) -> Result<()> {
+        if self.closed.load(Ordering::SeqCst) {
+            return Err(Error::Engine("the OCR pool has shut down".into()));
+        }
         self.tx.send(Msg::Job(Box::new(job))).map_err(|_| Error::Engine("the OCR pool has shut down".into()))
     }
 }

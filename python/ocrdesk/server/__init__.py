@@ -1,0 +1,1 @@
+"""The Open API server (Litestar). Build it with :func:`ocrdesk.server.app.create_app`."""

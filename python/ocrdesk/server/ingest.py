@@ -1,0 +1,299 @@
+"""POST /upload and POST /batch/upload: stream files to the store, create records, queue them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import msgspec
+from litestar import Request, Response
+from litestar.openapi.spec import OpenAPIMediaType, RequestBody, Schema
+from litestar.openapi.spec.enums import OpenAPIType
+
+from ocrdesk.files import file_type_for, safe_file_name, sniff
+from ocrdesk.server.auth import Principal, resolve_project
+from ocrdesk.server.context import AppContext
+from ocrdesk.server.deps import base_url
+from ocrdesk.server.errors import ApiError
+from ocrdesk.server.forms import FormFile, ParsedForm, read_form
+from ocrdesk.server.schemas import UploadResponse
+from ocrdesk.store.ids import is_id, now_iso
+from ocrdesk.store.models import PRIORITY_RANK, Template
+from ocrdesk.store.repositories import Batches, History, IdempotencyKeys
+from ocrdesk.store.repositories.history import NewDocument, file_url_path
+
+__all__ = ["handle_upload", "handle_batch_upload", "upload_request_body", "batch_request_body"]
+
+FILE_TYPES = ("pdf", "image", "document")
+SUPPORTED = "PDF, PNG, JPEG, TIFF, WebP, BMP, GIF"
+MAX_IDEMPOTENCY_KEY = 255
+
+
+def _string(description: str, **kw: Any) -> Schema:
+    return Schema(type=OpenAPIType.STRING, description=description, **kw)
+
+
+_COMMON_FIELDS = {
+    "projectId": _string("Target project (required for organization keys)", pattern="^[0-9a-f]{24}$"),
+    "templateId": _string("Template to extract with", pattern="^[0-9a-f]{24}$"),
+    "priority": _string("Queue priority", enum=["low", "medium", "high"]),
+    "metadata": _string("A JSON object, kept with the record"),
+}
+
+
+def upload_request_body() -> RequestBody:
+    properties = {
+        "file": Schema(type=OpenAPIType.STRING, format="binary", description="The document (PDF or image)"),
+        **_COMMON_FIELDS,
+        "fileName": _string("Name to show; defaults to the part's filename"),
+        "fileType": _string("pdf, image or document (sniffed when absent)", enum=list(FILE_TYPES)),
+        "mimeType": _string("Ignored in favour of the sniffed type"),
+        "fileSize": _string("Size in bytes; checked when given", pattern="^[0-9]+$"),
+        "batchId": _string("Add the file to an existing batch", pattern="^[0-9a-f]{24}$"),
+    }
+    return _form_body(properties, ["file"])
+
+
+def batch_request_body() -> RequestBody:
+    properties = {
+        "files": Schema(
+            type=OpenAPIType.ARRAY,
+            items=Schema(type=OpenAPIType.STRING, format="binary"),
+            min_items=1,
+            max_items=50,
+            description="1 to 50 documents",
+        ),
+        **_COMMON_FIELDS,
+        "name": _string("Batch name; default 'Batch YYYY-MM-DD'"),
+    }
+    return _form_body(properties, ["files"])
+
+
+def _form_body(properties: dict[str, Schema], required: list[str]) -> RequestBody:
+    schema = Schema(type=OpenAPIType.OBJECT, properties=properties, required=required)
+    return RequestBody(content={"multipart/form-data": OpenAPIMediaType(schema=schema)}, required=True)
+
+
+# --- shared checks ------------------------------------------------------------------------
+class _Common(msgspec.Struct):
+    priority: str
+    metadata: Any
+    template: Template | None
+    problems: list[str]
+
+
+async def _common_fields(ctx: AppContext, form: ParsedForm, project_id: str) -> _Common:
+    problems: list[str] = []
+    priority = form.value("priority") or "medium"
+    if priority not in PRIORITY_RANK:
+        problems.append("priority must be one of low, medium, high")
+    metadata: Any = None
+    raw_metadata = form.value("metadata")
+    if raw_metadata:
+        try:
+            metadata = json.loads(raw_metadata)
+        except ValueError:
+            problems.append("metadata must be a JSON object")
+        else:
+            if not isinstance(metadata, dict):
+                problems.append("metadata must be a JSON object")
+    template_id = form.value("templateId") or None
+    template = None
+    if template_id is not None and not is_id(template_id):
+        problems.append("templateId must be a 24-character hex id")
+    elif template_id is not None and not problems:
+        template = await ctx.templates.get(project_id, template_id)
+        if template is None or not template.is_active:
+            raise ApiError(404, "Template not found")
+    return _Common(priority=priority, metadata=metadata, template=template, problems=problems)
+
+
+def _document(ctx: AppContext, part: FormFile, name: str | None) -> NewDocument:
+    if part.size == 0:
+        raise ApiError(400, [f"{part.field} must not be empty"])
+    mime = sniff(part.incoming.head)
+    display = safe_file_name(name or part.filename)
+    if mime is None:
+        raise ApiError(415, f"Unsupported file type for {display!r}: accepted are {SUPPORTED}")
+    assert part.incoming.sha256 is not None
+    return NewDocument(
+        file_name=display,
+        sha256=part.incoming.sha256,
+        file_path=ctx.files.relative_path(part.incoming.sha256),
+        file_size=part.size,
+        mime_type=mime,
+        file_type=file_type_for(mime),
+    )
+
+
+def _idempotency_key(request: Request[Any, Any, Any]) -> str | None:
+    key = request.headers.get("idempotency-key")
+    if key is None:
+        return None
+    key = key.strip()
+    if not key or len(key) > MAX_IDEMPOTENCY_KEY:
+        raise ApiError(400, [f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters"])
+    return key
+
+
+def _replay(found: tuple[str, str, int, str], path: str, request_hash: str) -> Response[Any]:
+    stored_path, stored_hash, status, body = found
+    if stored_path != path or stored_hash != request_hash:
+        raise ApiError(409, "Idempotency-Key was already used with a different request")
+    return Response(content=body.encode(), status_code=status, media_type="application/json")
+
+
+# --- POST /upload -------------------------------------------------------------------------
+async def handle_upload(request: Request[Any, Any, Any], ctx: AppContext, principal: Principal) -> Response[Any]:
+    idem_key = _idempotency_key(request)
+    form = await read_form(
+        request, ctx.files, file_fields=frozenset({"file"}), max_file_bytes=ctx.settings.max_upload_bytes, max_files=1
+    )
+    try:
+        project = await resolve_project(ctx, principal, form.value("projectId") or None)
+        common = await _common_fields(ctx, form, project.id)
+        problems = list(common.problems)
+        parts = form.files_named("file")
+        if not parts:
+            problems.append("file is required")
+        file_type = form.value("fileType")
+        if file_type and file_type not in FILE_TYPES:
+            problems.append("fileType must be one of pdf, image, document")
+        declared_size = form.value("fileSize")
+        if declared_size and not declared_size.isdigit():
+            problems.append("fileSize must be a whole number of bytes")
+        elif declared_size and parts and int(declared_size) != parts[0].size:
+            problems.append(f"fileSize does not match the received file ({parts[0].size} bytes)")
+        batch_id = form.value("batchId") or None
+        if batch_id is not None and not is_id(batch_id):
+            problems.append("batchId must be a 24-character hex id")
+        if problems:
+            raise ApiError(400, problems)
+        if batch_id is not None and not await ctx.batches.exists(project.id, batch_id):
+            raise ApiError(404, "Batch not found")
+        doc = _document(ctx, parts[0], form.value("fileName"))
+
+        request_hash = form.request_hash()
+        path = request.url.path
+        if idem_key is not None:
+            found = await ctx.idempotency.lookup(principal.key_id, idem_key)
+            if found is not None:
+                return _replay(found, path, request_hash)
+
+        template = common.template
+        base = base_url(request, ctx)
+        async with ctx.db.transaction() as conn:
+            if idem_key is not None:
+                found = await IdempotencyKeys.find(conn, principal.key_id, idem_key)
+                if found is not None:
+                    return _replay(found, path, request_hash)
+            now = now_iso()
+            upload_id, record_id, created_at = await History.add_document(
+                conn,
+                doc,
+                project_id=project.id,
+                organization_id=project.organization_id,
+                key_id=principal.key_id,
+                template_id=template.template_id if template else None,
+                template_name=template.name if template else None,
+                result_format=template.result_format if template else "json",
+                batch_id=batch_id,
+                priority=common.priority,
+                metadata=common.metadata,
+                now=now,
+            )
+            if batch_id is not None:
+                await Batches.add_file(conn, batch_id, now)
+            response = UploadResponse(
+                id=upload_id,
+                processing_history_id=record_id,
+                file_name=doc.file_name,
+                file_url=base + file_url_path(upload_id),
+                file_size=str(doc.file_size),
+                mime_type=doc.mime_type,
+                template_id=template.template_id if template else None,
+                batch_id=batch_id,
+                created_at=created_at,
+            )
+            body = msgspec.json.encode(response)
+            if idem_key is not None:
+                await IdempotencyKeys.save(conn, principal.key_id, idem_key, path, request_hash, 201, body.decode())
+    finally:
+        form.discard()
+    ctx.wake_workers()
+    return Response(content=body, status_code=201, media_type="application/json")
+
+
+# --- POST /batch/upload -------------------------------------------------------------------
+async def handle_batch_upload(request: Request[Any, Any, Any], ctx: AppContext, principal: Principal) -> Response[Any]:
+    idem_key = _idempotency_key(request)
+    max_files = ctx.settings.batch_max_files
+    form = await read_form(
+        request,
+        ctx.files,
+        file_fields=frozenset({"files", "files[]"}),
+        max_file_bytes=ctx.settings.max_upload_bytes,
+        max_files=max_files,
+    )
+    try:
+        project = await resolve_project(ctx, principal, form.value("projectId") or None)
+        common = await _common_fields(ctx, form, project.id)
+        problems = list(common.problems)
+        if not form.files:
+            problems.append(f"files is required (1 to {max_files} files)")
+        name = (form.value("name") or "").strip() or f"Batch {dt.datetime.now(dt.timezone.utc):%Y-%m-%d}"
+        if len(name) > 255:
+            problems.append("name must be at most 255 characters")
+        if problems:
+            raise ApiError(400, problems)
+        docs = [_document(ctx, part, None) for part in form.files]
+
+        request_hash = form.request_hash()
+        path = request.url.path
+        if idem_key is not None:
+            found = await ctx.idempotency.lookup(principal.key_id, idem_key)
+            if found is not None:
+                return _replay(found, path, request_hash)
+
+        template = common.template
+        async with ctx.db.transaction() as conn:
+            if idem_key is not None:
+                found = await IdempotencyKeys.find(conn, principal.key_id, idem_key)
+                if found is not None:
+                    return _replay(found, path, request_hash)
+            now = now_iso()
+            batch_id = await Batches.insert(
+                conn,
+                project_id=project.id,
+                organization_id=project.organization_id,
+                template_id=template.template_id if template else None,
+                template_name=template.name if template else None,
+                name=name,
+                total_files=len(docs),
+                metadata=common.metadata,
+                now=now,
+            )
+            for doc in docs:
+                await History.add_document(
+                    conn,
+                    doc,
+                    project_id=project.id,
+                    organization_id=project.organization_id,
+                    key_id=principal.key_id,
+                    template_id=template.template_id if template else None,
+                    template_name=template.name if template else None,
+                    result_format=template.result_format if template else "json",
+                    batch_id=batch_id,
+                    priority=common.priority,
+                    metadata=common.metadata,
+                    now=now,
+                )
+            batch = await Batches.get_in(conn, project.id, batch_id)
+            body = msgspec.json.encode(batch)
+            if idem_key is not None:
+                await IdempotencyKeys.save(conn, principal.key_id, idem_key, path, request_hash, 201, body.decode())
+    finally:
+        form.discard()
+    ctx.wake_workers()
+    return Response(content=body, status_code=201, media_type="application/json")

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from ocrdesk.store.db import Database, migrations
+from ocrdesk.store.ids import is_id, new_id, now_iso, parse_iso, to_iso
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_migrations_apply_once_and_set_user_version(tmp_path: Path) -> None:
+    path = tmp_path / "x.db"
+    async with Database(path) as db:
+        assert db.version == len(migrations()) >= 1
+        assert await db.fetchval("PRAGMA journal_mode") == "wal"
+        assert await db.fetchval("PRAGMA foreign_keys") == 1
+    async with Database(path) as db:  # reopening is a no-op
+        assert db.version == len(migrations())
+    conn = sqlite3.connect(path)
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"organizations", "projects", "api_keys", "templates", "uploads", "batches", "processing_history",
+            "history_counts", "workers", "idempotency_keys"} <= tables
+
+
+async def test_every_list_filter_has_an_index(tmp_path: Path) -> None:
+    async with Database(tmp_path / "x.db") as db:
+        for where in ["project_id = 'p'", "project_id = 'p' AND status = 'queued'", "template_id = 't'", "batch_id = 'b'"]:
+            plan = await db.fetchall(
+                f"EXPLAIN QUERY PLAN SELECT id FROM processing_history WHERE {where} ORDER BY created_at DESC, id DESC LIMIT 10"
+            )
+            detail = " ".join(r["detail"] for r in plan)
+            assert "INDEX history_by_" in detail and "TEMP B-TREE" not in detail, (where, detail)
+        plan = await db.fetchall(
+            "EXPLAIN QUERY PLAN SELECT rowid FROM processing_history WHERE status = 'queued' "
+            "ORDER BY priority_rank DESC, created_at, id LIMIT 1"
+        )
+        assert "history_queue" in " ".join(r["detail"] for r in plan)
+
+
+async def test_a_failed_transaction_leaves_nothing(tmp_path: Path) -> None:
+    async with Database(tmp_path / "x.db") as db:
+        with pytest.raises(RuntimeError):
+            async with db.transaction() as conn:
+                await conn.execute("INSERT INTO organizations VALUES ('a', 'n', 't', 't')")
+                raise RuntimeError
+        assert await db.fetchval("SELECT count(*) FROM organizations") == 0
+
+
+def test_ids_and_times() -> None:
+    ids = {new_id() for _ in range(10000)}
+    assert len(ids) == 10000 and all(is_id(i) for i in ids)
+    assert not is_id("ABCDEF0123456789abcdef01") and not is_id("x" * 24) and not is_id(None)
+    stamp = now_iso()
+    assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", stamp)
+    assert to_iso(parse_iso(stamp)) == stamp
+    # The first 4 bytes are the creation time, so ids sort by second.
+    assert int(new_id(at=1_700_000_000)[:8], 16) == 1_700_000_000
