@@ -25,8 +25,8 @@ dev: $(STAMP)
 
 # Debian packages the build and the OCR need (run as root; .ci/run does it on CI).
 system-deps:
-	apt-get update -q
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+	apt-get -o DPkg::Lock::Timeout=600 update -q
+	DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends \
 	  tesseract-ocr tesseract-ocr-eng tesseract-ocr-tha tesseract-ocr-osd \
 	  libtesseract-dev libleptonica-dev libclang-dev clang pkg-config \
 	  poppler-utils fonts-dejavu-core fonts-thai-tlwg fontconfig

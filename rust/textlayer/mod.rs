@@ -85,10 +85,10 @@ pub fn extract(page: &PdfPage, number: u32, dpi: u32) -> (Verdict, Option<Page>)
     let Ok(text) = page.text() else { return (Verdict::Empty, None) };
     let chars = text.chars();
     let n = chars.len();
-    if n <= 0 {
+    if n == 0 {
         return (Verdict::Empty, None);
     }
-    let mut glyphs = Vec::with_capacity(n as usize);
+    let mut glyphs = Vec::with_capacity(n);
     let (mut visible, mut invisible, mut garbage) = (0usize, 0usize, 0usize);
     for ch in chars.iter() {
         let generated = ch.is_generated().unwrap_or(false);
