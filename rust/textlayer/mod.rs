@@ -23,9 +23,17 @@ pub enum Verdict {
 struct Glyph {
     c: char,
     bbox: Option<[f32; 4]>,
-    /// pdfium's generated space/newline, or a real whitespace character
+    /// a whitespace character of the page's text
     space: bool,
+    /// a space pdfium inferred from a gap: a word break only where the gap is real
+    generated: bool,
     newline: bool,
+}
+
+/// Marks that sit above or below a base character (Thai vowels and tone marks, Latin
+/// combining diacritics): always part of the current word whatever their box.
+fn is_combining(c: char) -> bool {
+    matches!(c, '\u{0300}'..='\u{036F}' | '\u{0E31}' | '\u{0E34}'..='\u{0E3A}' | '\u{0E47}'..='\u{0E4E}')
 }
 
 /// Affine map from PDF page points to pixel coordinates at the rendered dpi (handles /Rotate
@@ -98,11 +106,11 @@ pub fn extract(page: &PdfPage, number: u32, dpi: u32) -> (Verdict, Option<Page>)
             continue;
         };
         if c == '\r' || c == '\n' {
-            glyphs.push(Glyph { c, bbox: None, space: true, newline: true });
+            glyphs.push(Glyph { c, bbox: None, space: true, generated, newline: true });
             continue;
         }
         if generated || c.is_whitespace() {
-            glyphs.push(Glyph { c, bbox: None, space: true, newline: false });
+            glyphs.push(Glyph { c, bbox: None, space: !generated, generated, newline: false });
             continue;
         }
         if is_garbage(c) {
@@ -119,7 +127,7 @@ pub fn extract(page: &PdfPage, number: u32, dpi: u32) -> (Verdict, Option<Page>)
             .ok()
             .or_else(|| ch.loose_bounds().ok())
             .map(|r| [r.left().value, r.bottom().value, r.right().value, r.top().value]);
-        glyphs.push(Glyph { c, bbox, space: false, newline: false });
+        glyphs.push(Glyph { c, bbox, space: false, generated: false, newline: false });
     }
     let total = visible + invisible + garbage;
     if visible + invisible == 0 {
@@ -155,38 +163,47 @@ fn group_words(glyphs: &[Glyph], map: &ToPixels, w: u32, h: u32) -> Vec<(Word, b
         }
         cur.clear();
     };
+    let mut soft_break = false;
     for g in glyphs {
-        if g.space {
+        if g.space || g.newline {
             flush(&mut cur, &mut cur_box, &mut words, &mut new_line);
+            soft_break = false;
             if g.newline {
                 pending_newline = true;
             }
             continue;
         }
-        let b = match g.bbox {
-            Some(r) => map.rect(r, w, h),
-            None => continue,
-        };
-        if let Some(prev) = cur_box {
-            // a glyph far from the previous one, or on another baseline, starts a new word
-            let height = (prev[3] - prev[1]).max(b[3] - b[1]).max(1);
-            let vertical_overlap = prev[3].min(b[3]) as i64 - prev[1].max(b[1]) as i64;
-            if vertical_overlap <= 0
-                || b[0] + height / 2 < prev[2].saturating_sub(height)
-                || b[0] > prev[2] + height / 2
-            {
-                flush(&mut cur, &mut cur_box, &mut words, &mut new_line);
+        if g.generated {
+            soft_break = true;
+            continue;
+        }
+        let b = g.bbox.map(|r| map.rect(r, w, h)).filter(|b| b[2] > b[0] && b[3] > b[1]);
+        if let (Some(prev), Some(b)) = (cur_box, b) {
+            if !is_combining(g.c) {
+                // a glyph far from the previous one, or off its line, starts a new word
+                let height = (prev[3] - prev[1]).max(b[3] - b[1]).max(1);
+                let mid = (b[1] + b[3]) / 2;
+                let off_line = mid + height / 4 < prev[1] || mid > prev[3] + height / 4;
+                let gap = b[0] as i64 - prev[2] as i64;
+                let back = (b[0] + height / 2) < prev[2].saturating_sub(height);
+                let limit = if soft_break { height as i64 / 6 } else { height as i64 / 2 };
+                if off_line || back || gap > limit {
+                    flush(&mut cur, &mut cur_box, &mut words, &mut new_line);
+                }
             }
         }
+        soft_break = false;
         if pending_newline && cur.is_empty() {
             new_line = true;
             pending_newline = false;
         }
         cur.push(g.c);
-        cur_box = Some(match cur_box {
-            Some(p) => union(p, b),
-            None => b,
-        });
+        if let Some(b) = b {
+            cur_box = Some(match cur_box {
+                Some(p) => union(p, b),
+                None => b,
+            });
+        }
     }
     flush(&mut cur, &mut cur_box, &mut words, &mut new_line);
     words
