@@ -29,7 +29,7 @@ system-deps:
 	DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends \
 	  tesseract-ocr tesseract-ocr-eng tesseract-ocr-tha tesseract-ocr-osd \
 	  libtesseract-dev libleptonica-dev libclang-dev clang pkg-config \
-	  poppler-utils fonts-dejavu-core fonts-thai-tlwg fontconfig
+	  poppler-utils fonts-dejavu-core fonts-thai-tlwg fontconfig chromium
 
 serve: $(STAMP)
 	$(VENV)/bin/ocrdesk serve --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR)

@@ -21,7 +21,7 @@ from pathlib import Path  # noqa: E402
 from typing import IO, Literal, Union  # noqa: E402
 
 from ocrdesk import _core, errors  # noqa: E402
-from ocrdesk._core import EXPORT_FORMATS, Block, Document, Line, Page, Word  # noqa: E402
+from ocrdesk._core import BATCH_FORMATS, EXPORT_FORMATS, BatchWriter, Block, Document, Line, Page, Word  # noqa: E402
 
 __all__ = [
     "ocr",
@@ -35,6 +35,9 @@ __all__ = [
     "Line",
     "Word",
     "EXPORT_FORMATS",
+    "BATCH_FORMATS",
+    "export_result",
+    "BatchWriter",
     "errors",
     "DEFAULT_MAX_FILE_SIZE",
     "DEFAULT_MAX_PAGES",
@@ -175,3 +178,30 @@ def rasterize(
 def set_threads(threads: int) -> None:
     """Number of OCR threads (one Tesseract engine each); default: the CPU count."""
     _core.configure(threads)
+
+
+def export_result(
+    result: object,
+    format: str,
+    *,
+    document: Document | bytes | None = None,
+    original: bytes | None = None,
+    text: str | None = None,
+    title: str = "",
+) -> bytes:
+    """A processing result (``processingResult``: free text or structured) in an export format.
+
+    ``result`` is the result as JSON bytes/str or as Python data. ``document`` (a Document or
+    its ``export("json")``) gives word boxes, ``original`` (the file's bytes) page images for
+    the searchable PDF, ``text`` the recognised text, ``title`` the file name shown in
+    HTML/DOCX/PDF. Unknown formats raise ``errors.ExportFormatError``.
+    """
+    if isinstance(result, str):
+        raw = result.encode("utf-8")
+    elif isinstance(result, (bytes, bytearray, memoryview)):
+        raw = bytes(result)
+    else:
+        import json
+
+        raw = json.dumps(result, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return _core.export_result(raw, format, document=document, original=original, text=text, title=title)

@@ -77,6 +77,8 @@ def _run_ocr(args: argparse.Namespace) -> int:
     def one(path: Path) -> bytes:
         try:
             doc = ocrdesk.ocr(path, lang=args.lang, mode=args.mode, dpi=args.dpi, **limits)
+            if fmt == "pdf":  # the searchable PDF draws the original pages under the text
+                return doc.export(fmt, original=path.read_bytes())
             return doc.export(fmt)
         except ocrdesk.errors.OcrdeskError as e:
             raise CliError(f"{path}: {e}") from None

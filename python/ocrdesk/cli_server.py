@@ -135,10 +135,14 @@ def cmd_worker(args: argparse.Namespace) -> None:
             stopping = asyncio.Event()
             _install_stop(asyncio.get_running_loop(), stopping.set)
             await pool.start()
+            from ocrdesk.queue.events import EventServices  # webhook delivery and file retention
+
+            events = await EventServices(db, FileStore(settings.files_dir), settings, with_hub=False).start()
             print(f"ocrdesk worker running ({settings.workers} OCR job(s) at once; data: {settings.data_dir})", flush=True)
             try:
                 await stopping.wait()
             finally:
+                await events.stop()
                 await pool.stop()
         return 0
 
@@ -221,6 +225,8 @@ def cmd_seed(args: argparse.Namespace) -> None:
     _require_data_dir(settings)
     if args.records < 0:
         raise _fail("--records must be 0 or more")
+    if args.templates < 0 or args.batch_size < 0 or args.days < 1:
+        raise _fail("--templates and --batch-size must be 0 or more, --days at least 1")
 
     async def main() -> int:
         import time
@@ -241,6 +247,9 @@ def cmd_seed(args: argparse.Namespace) -> None:
                 organization_id=project.organization_id,
                 user_id=project.id,
                 count=args.records,
+                days=args.days,
+                templates=args.templates,
+                batch_size=args.batch_size,
             )
             print(f"inserted {n} completed records into project {project.id} in {time.perf_counter() - started:.1f} s")
         return 0
@@ -303,6 +312,11 @@ def register(subparsers: Any) -> None:
     _data_dir(seed)
     seed.add_argument("--records", type=int, required=True, metavar="N")
     seed.add_argument("--project", required=True, metavar="ID")
+    seed.add_argument("--days", type=int, default=365, help="spread createdAt over the last D days (default 365)")
+    seed.add_argument("--templates", type=int, default=0, metavar="K",
+                      help="create K templates and give each record one of them or none (default 0)")
+    seed.add_argument("--batch-size", type=int, default=0, metavar="B",
+                      help="group consecutive records into completed batches of B (default 0: no batches)")
     seed.set_defaults(func=cmd_seed)
 
 

@@ -49,6 +49,24 @@ class Settings:
     poll_interval: float = 1.0
     #: A worker that has not written a heartbeat for this long is presumed dead and its jobs re-queued.
     worker_stale_seconds: float = 30.0
+    #: Webhooks: seconds per delivery attempt, attempts before a delivery is given up, and the first
+    #: retry delay (doubled per attempt, with jitter, at most ``webhook_backoff_max``).
+    webhook_timeout: float = 10.0
+    webhook_max_attempts: int = 8
+    webhook_backoff_base: float = 5.0
+    webhook_backoff_max: float = 3600.0
+    #: Comma-separated hosts or networks (CIDR) webhooks may reach despite the link-local/metadata ban.
+    webhook_allow: str = ""
+    #: How often background tasks look for new events and due deliveries (other processes write them too).
+    events_poll_interval: float = 0.5
+    #: Seconds between SSE heartbeat comments.
+    sse_heartbeat_seconds: float = 15.0
+    #: Events and delivery logs are kept this long; SSE ``Last-Event-ID`` resumes within it.
+    event_retention_days: float = 30.0
+    #: How often the file retention job runs, and how recently a stored file must not have been
+    #: (re-)uploaded for the job to delete it.
+    retention_interval_seconds: float = 3600.0
+    retention_grace_seconds: float = 3600.0
 
     # --- derived paths -------------------------------------------------------------------
     @property
@@ -121,6 +139,8 @@ class Settings:
             problems.append("rate_limit_per_minute must be 0 (off) or more")
         if self.max_attempts < 1:
             problems.append("max_attempts must be at least 1")
+        if self.webhook_max_attempts < 1 or self.webhook_timeout <= 0 or self.webhook_backoff_base < 0:
+            problems.append("webhook_max_attempts must be at least 1, webhook_timeout positive, webhook_backoff_base 0 or more")
         if problems:
             raise ValueError("; ".join(problems))
 

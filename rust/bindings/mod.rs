@@ -1,6 +1,7 @@
 //! Python bindings: owned inputs in, GIL released while Rust works, owned results out.
 
 mod errors;
+mod exports;
 mod types;
 
 use std::path::PathBuf;
@@ -137,6 +138,10 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Block>()?;
     m.add_class::<Line>()?;
     m.add_class::<Word>()?;
-    m.add("EXPORT_FORMATS", crate::export::FORMATS.to_vec())?;
+    m.add_function(wrap_pyfunction!(exports::export_result, m)?)?;
+    m.add_function(wrap_pyfunction!(exports::document_from_json, m)?)?;
+    m.add_class::<exports::BatchWriter>()?;
+    m.add("EXPORT_FORMATS", crate::export::result::RESULT_FORMATS.to_vec())?;
+    m.add("BATCH_FORMATS", crate::export::result::batch::BATCH_FORMATS.to_vec())?;
     Ok(())
 }

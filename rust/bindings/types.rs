@@ -24,6 +24,10 @@ impl Document {
     pub fn new(doc: model::Document) -> Self {
         Document { inner: Arc::new(doc) }
     }
+
+    pub fn arc(&self) -> Arc<model::Document> {
+        self.inner.clone()
+    }
 }
 
 #[pymethods]
@@ -48,11 +52,19 @@ impl Document {
         self.inner.pages.len()
     }
 
-    /// The document in an export format (json, text, hocr, alto, tsv, ...), as bytes.
-    fn export<'py>(&self, py: Python<'py>, format: &str) -> PyResult<Bound<'py, PyBytes>> {
+    /// The document in an export format (json, text, xml, html, csv, pdf, docx, hocr, alto,
+    /// tsv), as bytes. `original` (the file's bytes) gives the searchable PDF its page images.
+    #[pyo3(signature = (format, original=None))]
+    fn export<'py>(
+        &self,
+        py: Python<'py>,
+        format: &str,
+        original: Option<pyo3::pybacked::PyBackedBytes>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
         let inner = self.inner.clone();
-        let format = format.to_string();
-        let out = py.detach(move || crate::export::export(&inner, &format)).map_err(to_pyerr)?;
+        let out = py
+            .detach(move || crate::export::result::export_document(&inner, format, original.as_deref()))
+            .map_err(to_pyerr)?;
         Ok(PyBytes::new(py, &out))
     }
 

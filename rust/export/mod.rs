@@ -7,6 +7,7 @@
 mod alto;
 mod hocr;
 mod json;
+pub mod result;
 mod text;
 mod tsv;
 pub(crate) mod xml_escape;

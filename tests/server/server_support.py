@@ -183,7 +183,7 @@ class Server:
         return self.log.read()
 
     def key(self) -> str:
-        match = re.search(r"\bocr_[A-Za-z0-9_-]{40}\b", self.output())
+        match = re.search(r"(?<![A-Za-z0-9_-])ocr_[A-Za-z0-9_-]{40}(?![A-Za-z0-9_-])", self.output())  # keys may end in "-"
         assert match, self.output()
         return match.group(0)
 

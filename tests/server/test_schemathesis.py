@@ -41,6 +41,8 @@ def test_no_server_errors(served: tuple[Server, str]) -> None:
     for result in api.get_all_operations():
         operation = result.ok()
         operations += 1
+        if operation.path == "/v1/openapi/events":
+            continue  # an endless Server-Sent Events stream; tests/events reads it with a streaming client
 
         @given(case=operation.as_strategy())
         @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,20 +16,29 @@ pytestmark = pytest.mark.anyio
 async def test_migrations_apply_once_and_set_user_version(tmp_path: Path) -> None:
     path = tmp_path / "x.db"
     async with Database(path) as db:
-        assert db.version == len(migrations()) >= 1
+        assert db.version == migrations()[-1][0] >= 1
         assert await db.fetchval("PRAGMA journal_mode") == "wal"
         assert await db.fetchval("PRAGMA foreign_keys") == 1
     async with Database(path) as db:  # reopening is a no-op
-        assert db.version == len(migrations())
+        assert db.version == migrations()[-1][0]
     conn = sqlite3.connect(path)
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"organizations", "projects", "api_keys", "templates", "uploads", "batches", "processing_history",
-            "history_counts", "workers", "idempotency_keys"} <= tables
+            "history_counts", "history_days", "workers", "idempotency_keys"} <= tables
 
 
 async def test_every_list_filter_has_an_index(tmp_path: Path) -> None:
     async with Database(tmp_path / "x.db") as db:
-        for where in ["project_id = 'p'", "project_id = 'p' AND status = 'queued'", "template_id = 't'", "batch_id = 'b'"]:
+        # The list always scopes to a project (repositories/history.py builds these clauses).
+        for where in [
+            "project_id = 'p'",
+            "project_id = 'p' AND status = 'queued'",
+            "project_id = 'p' AND template_id = 't'",
+            "project_id = 'p' AND batch_id = 'b'",
+            "project_id = 'p' AND created_at >= '2026-01-01' AND created_at < '2026-02-01'",
+            "project_id = 'p' AND status = 'failed' AND created_at >= '2026-01-01'",
+            "project_id = 'p' AND instr(search_text, 'inv') > 0",
+        ]:
             plan = await db.fetchall(
                 f"EXPLAIN QUERY PLAN SELECT id FROM processing_history WHERE {where} ORDER BY created_at DESC, id DESC LIMIT 10"
             )
@@ -59,3 +69,30 @@ def test_ids_and_times() -> None:
     assert to_iso(parse_iso(stamp)) == stamp
     # The first 4 bytes are the creation time, so ids sort by second.
     assert int(new_id(at=1_700_000_000)[:8], 16) == 1_700_000_000
+
+
+async def test_grouped_writes_commit_together_and_fail_alone(tmp_path: Path) -> None:
+    """Database.write: concurrent calls share one transaction; one that raises undoes only itself."""
+    import asyncio
+
+    async with Database(tmp_path / "x.db") as db:
+        def insert(name: str, fail: bool = False) -> Any:
+            def fn(conn: Any) -> str:
+                conn.execute("INSERT INTO organizations VALUES (?, ?, 't', 't')", (name, name))
+                if fail:
+                    raise ValueError(name)
+                return name
+            return fn
+
+        results = await asyncio.gather(
+            *(db.write(insert(f"org{i}", fail=(i % 3 == 1))) for i in range(9)), return_exceptions=True
+        )
+        assert [r if isinstance(r, str) else type(r).__name__ for r in results] == [
+            "org0", "ValueError", "org2", "org3", "ValueError", "org5", "org6", "ValueError", "org8"]
+        names = {r[0] for r in await db.fetchall("SELECT name FROM organizations")}
+        assert names == {"org0", "org2", "org3", "org5", "org6", "org8"}
+        # A constraint error is also only that call's: the duplicate fails, the rest commit.
+        again = await asyncio.gather(db.write(insert("org0")), db.write(insert("org9")), return_exceptions=True)
+        assert isinstance(again[0], sqlite3.IntegrityError) and again[1] == "org9"
+        assert await db.fetchval("SELECT count(*) FROM organizations") == 7
+        assert not db._writer._conn.in_transaction  # type: ignore[union-attr]

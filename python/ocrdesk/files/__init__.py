@@ -12,21 +12,29 @@ import re
 import tempfile
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 __all__ = ["FileStore", "Incoming", "sniff", "safe_file_name", "file_type_for"]
 
 HEAD_BYTES = 4096
+SPOOL_BYTES = 1024 * 1024  # files up to this size are held in memory until committed
 _SHA_RE = re.compile(r"^[0-9a-f]{64}$")
 
 
 class Incoming:
-    """A file being received: written to a temp file while hashed, then committed by hash."""
+    """A file being received, hashed as it arrives, then committed under its hash.
+
+    Up to ``SPOOL_BYTES`` it is kept in memory and written to disk once, by :meth:`commit`
+    (``commit_async`` does that in a thread, off the event loop): creating a temp file per
+    upload on the event loop cost more than parsing the whole upload. Bigger files spill to a
+    temp file as soon as they pass the threshold, so memory stays bounded per upload.
+    """
 
     def __init__(self, store: FileStore) -> None:
         self._store = store
-        fd, name = tempfile.mkstemp(dir=store.tmp_dir, prefix="in-")
-        self._fh = os.fdopen(fd, "wb")
-        self.tmp_path = Path(name)
+        self._buffer: bytearray | None = bytearray()
+        self._fh: Any = None
+        self.tmp_path: Path | None = None
         self._hash = hashlib.sha256()
         self.size = 0
         self.head = b""  # first bytes, for type sniffing
@@ -36,28 +44,57 @@ class Incoming:
     def write(self, chunk: bytes | bytearray | memoryview) -> None:
         if len(self.head) < HEAD_BYTES:
             self.head += bytes(chunk[: HEAD_BYTES - len(self.head)])
-        self._fh.write(chunk)
+        if self._buffer is not None and len(self._buffer) + len(chunk) <= SPOOL_BYTES:
+            self._buffer += chunk
+        else:
+            if self._buffer is not None:
+                self._spill()
+            self._fh.write(chunk)
         self._hash.update(chunk)
         self.size += len(chunk)
 
+    def _spill(self) -> None:
+        fd, name = tempfile.mkstemp(dir=self._store.tmp_dir, prefix="in-")
+        self._fh = os.fdopen(fd, "wb")
+        self.tmp_path = Path(name)
+        if self._buffer:
+            self._fh.write(self._buffer)
+        self._buffer = None
+
     def commit(self) -> str:
         """Move into place; returns the sha256. Idempotent for identical content."""
-        self._fh.close()
         sha = self._hash.hexdigest()
         final = self._store.path_for(sha)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        if final.exists():
-            self.tmp_path.unlink(missing_ok=True)
+        self._store.ensure_parent(final)
+        try:
+            # Already stored: make it fresh again (the retention job spares recently uploaded files).
+            os.utime(final)
+        except FileNotFoundError:
+            if self._buffer is not None:
+                self._spill()
+            self._fh.close()
+            os.replace(self.tmp_path, final)  # type: ignore[arg-type]
         else:
-            os.replace(self.tmp_path, final)
+            self._close_and_remove()
+        self._buffer = None
         self.sha256, self.path = sha, final
         return sha
 
-    def discard(self) -> None:
-        if not self._fh.closed:
+    async def commit_async(self) -> str:
+        import anyio.to_thread
+
+        return await anyio.to_thread.run_sync(self.commit)
+
+    def _close_and_remove(self) -> None:
+        if self._fh is not None and not self._fh.closed:
             self._fh.close()
-        if self.sha256 is None:
+        if self.tmp_path is not None:
             self.tmp_path.unlink(missing_ok=True)
+
+    def discard(self) -> None:
+        self._buffer = None
+        if self.sha256 is None:
+            self._close_and_remove()
 
 
 class FileStore:
@@ -66,6 +103,14 @@ class FileStore:
         self.tmp_dir = self.root / "tmp"
         self.root.mkdir(parents=True, exist_ok=True)
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
+        self._made: set[Path] = set()
+
+    def ensure_parent(self, path: Path) -> None:
+        """mkdir -p of a shard folder, once per process (folders are never removed)."""
+        parent = path.parent
+        if parent not in self._made:
+            parent.mkdir(parents=True, exist_ok=True)
+            self._made.add(parent)
 
     def path_for(self, sha256: str) -> Path:
         if not _SHA_RE.match(sha256):
@@ -92,6 +137,32 @@ class FileStore:
 
     def exists(self, sha256: str) -> bool:
         return self.path_for(sha256).exists()
+
+    # --- OCR documents (word boxes) kept next to the files, for exports -----------------
+    def document_path(self, record_id: str) -> Path:
+        """``documents/<id[-2:]>/<record id>.json.gz``: the OCR document of a record."""
+        if not re.fullmatch(r"[0-9a-f]{24}", record_id):
+            raise ValueError("not a record id")
+        return self.root / "documents" / record_id[-2:] / f"{record_id}.json.gz"
+
+    def save_document(self, record_id: str, document_json: bytes) -> None:
+        """Keep the OCR document (``Document.export("json")``) of a record, gzipped."""
+        import gzip
+
+        path = self.document_path(record_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.tmp_dir, prefix="doc-")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(gzip.compress(document_json, compresslevel=5))
+        os.replace(tmp, path)
+
+    def load_document(self, record_id: str) -> bytes | None:
+        import gzip
+
+        try:
+            return gzip.decompress(self.document_path(record_id).read_bytes())
+        except (FileNotFoundError, ValueError, OSError):
+            return None
 
     def clean_tmp(self) -> None:
         """Remove partial uploads left by a crash."""

@@ -61,8 +61,17 @@ def _extractor() -> Callable[..., Any] | None:
     return extract  # type: ignore[no-any-return]
 
 
+class Processed(tuple):  # type: ignore[type-arg]
+    """(result JSON, text, page count), plus ``.document``: the OCR document's JSON (word
+    boxes), kept beside the files for the exports that need it (searchable PDF, hOCR, ALTO,
+    TSV). A tuple, so callers that unpack three values keep working."""
+
+    document: bytes | None = None
+
+
 def process_document(path: Path, settings: Settings, template: tuple[str, str] | None) -> tuple[bytes, str, int]:
-    """OCR one file (blocking; run it in a thread). Returns (result JSON, text, page count)."""
+    """OCR one file (blocking; run it in a thread). Returns (result JSON, text, page count)
+    as a :class:`Processed` that also carries the OCR document."""
     import ocrdesk
 
     started = time.perf_counter()
@@ -96,7 +105,9 @@ def process_document(path: Path, settings: Settings, template: tuple[str, str] |
                 for p in pages
             ],
         }
-    return msgspec.json.encode(result), doc.text, len(pages)
+    processed = Processed((msgspec.json.encode(result), doc.text, len(pages)))
+    processed.document = doc.export("json")
+    return processed
 
 
 def _one_line(exc: BaseException) -> str:
@@ -212,9 +223,17 @@ class WorkerPool:
                 raise PermanentError("the uploaded file is missing from storage")
             template = await self.jobs.template_for(record.template_id) if record.template_id else None
             path = self.files.path_for(sha)
-            result, text, pages = await anyio.to_thread.run_sync(
+            processed = await anyio.to_thread.run_sync(
                 self.processor, path, self.settings, template, limiter=self._limiter
             )
+            result, text, pages = processed
+            document = getattr(processed, "document", None)
+            if document:
+                # Word boxes for the exports; a failure here must not fail the job.
+                try:
+                    await anyio.to_thread.run_sync(self.files.save_document, record.id, document)
+                except Exception:
+                    log.exception("keeping the OCR document of %s failed", record.id)
         except asyncio.CancelledError:
             raise
         except _permanent_types() as exc:

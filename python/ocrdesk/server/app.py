@@ -17,11 +17,14 @@ from ocrdesk.files import FileStore
 from ocrdesk.server.context import AppContext
 from ocrdesk.server.controllers.auth import AuthController
 from ocrdesk.server.controllers.batches import BatchController
+from ocrdesk.server.controllers.events import EventController
 from ocrdesk.server.controllers.files import FileController
 from ocrdesk.server.controllers.history import HistoryController
 from ocrdesk.server.controllers.projects import ProjectController
 from ocrdesk.server.controllers.templates import TemplateController
 from ocrdesk.server.controllers.upload import UploadController
+from ocrdesk.server.controllers.webhooks import WebhookController
+from ocrdesk.server.controllers.web import web_handlers
 from ocrdesk.server.deps import dependencies
 from ocrdesk.server.errors import exception_handlers
 from ocrdesk.server.ratelimit import API_PREFIX, AuthRateLimitMiddleware
@@ -60,9 +63,14 @@ def create_app(settings: Settings | None = None, *, run_workers: bool | None = N
             ctx.wake_workers = pool.wake
         app.state.ctx = ctx
         app.state.pool = pool
+        from ocrdesk.queue.events import EventServices  # webhooks, SSE fan-out, file retention
+
+        app.state.events = await EventServices(db, files, settings).start()
+        app.state.event_hub = app.state.events.hub
         try:
             yield
         finally:
+            await app.state.events.stop()
             if pool is not None:
                 await pool.stop()
             await db.close()
@@ -77,6 +85,8 @@ def create_app(settings: Settings | None = None, *, run_workers: bool | None = N
             BatchController,
             HistoryController,
             FileController,
+            WebhookController,
+            EventController,
         ],
         dependencies=dependencies,
     )
@@ -96,7 +106,7 @@ def create_app(settings: Settings | None = None, *, run_workers: bool | None = N
         use_handler_docstrings=True,
     )
     return Litestar(
-        route_handlers=[api, healthz],
+        route_handlers=[api, healthz, *web_handlers()],
         lifespan=[lifespan],
         middleware=[DefineMiddleware(AuthRateLimitMiddleware)],
         exception_handlers=exception_handlers,  # type: ignore[arg-type]

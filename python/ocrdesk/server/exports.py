@@ -1,22 +1,36 @@
-"""Result downloads: format name -> (bytes, Content-Type, file extension).
+"""Result downloads: format name -> (bytes, Content-Type, file extension), one record or a
+whole batch streamed.
 
-``json`` and ``text`` are built here from the stored record. Every other format of SPEC §6
-comes from the core's writers once ``ocrdesk.export_result(result, format)`` exists; until
-then those formats answer 400 like any format that does not exist.
+Every format is written by the core (``ocrdesk.export_result`` / ``ocrdesk.BatchWriter``).
+The searchable PDF and hOCR/ALTO/TSV use the OCR document (word boxes) the worker keeps
+beside the files, and the PDF draws the original file's pages under the text.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any, Callable
+from collections.abc import AsyncIterator
+from typing import Any
 from urllib.parse import quote
 
+import anyio
 import msgspec
 
+from ocrdesk.files import FileStore
 from ocrdesk.server.errors import ApiError
+from ocrdesk.store.db import Database
 
-__all__ = ["check_format", "CONTENT_TYPES", "EXTENSIONS", "available_formats", "export_record", "content_disposition"]
+__all__ = [
+    "check_format",
+    "check_batch_format",
+    "CONTENT_TYPES",
+    "EXTENSIONS",
+    "available_formats",
+    "export_record",
+    "content_disposition",
+    "stream_batch",
+]
 
 CONTENT_TYPES = {
     "json": "application/json",
@@ -32,32 +46,21 @@ CONTENT_TYPES = {
 }
 EXTENSIONS = {"json": "json", "text": "txt", "xml": "xml", "html": "html", "csv": "csv", "pdf": "pdf",
               "docx": "docx", "hocr": "hocr", "alto": "xml", "tsv": "tsv"}
-
-
-def _core_exporter() -> Callable[[Any, str], bytes] | None:
-    try:
-        import ocrdesk
-    except ImportError:
-        return None
-    return getattr(ocrdesk, "export_result", None)
+# Formats that read the OCR document (word boxes); pdf also reads the original file.
+NEEDS_DOCUMENT = frozenset({"pdf", "hocr", "alto", "tsv"})
+BATCH_PAGE = 200
 
 
 def available_formats() -> list[str]:
-    if _core_exporter() is not None:
-        return list(CONTENT_TYPES)
-    return ["json", "text"]
+    import ocrdesk
+
+    return list(ocrdesk.EXPORT_FORMATS)
 
 
-def _text_of(result: Any, stored_text: str | None) -> str:
-    if stored_text is not None:
-        return stored_text
-    if isinstance(result, dict):
-        if isinstance(result.get("text"), str):
-            return result["text"]
-        pages = result.get("pages")
-        if isinstance(pages, list):
-            return "\f".join(str(p.get("text", "")) for p in pages if isinstance(p, dict))
-    return ""
+def batch_formats() -> list[str]:
+    import ocrdesk
+
+    return list(ocrdesk.BATCH_FORMATS)
 
 
 def check_format(fmt: str) -> str:
@@ -67,16 +70,115 @@ def check_format(fmt: str) -> str:
     return fmt
 
 
-def export_record(result_json: bytes | None, stored_text: str | None, fmt: str) -> tuple[bytes, str, str]:
+def check_batch_format(fmt: str) -> str:
+    formats = batch_formats()
+    if fmt not in formats:
+        raise ApiError(400, [f"format must be one of {', '.join(formats)}"])
+    return fmt
+
+
+def _sha_of(file_path: str | None) -> str | None:
+    name = (file_path or "").rsplit("/", 1)[-1]
+    return name if re.fullmatch(r"[0-9a-f]{64}", name) else None
+
+
+def _original(files: FileStore, file_path: str | None) -> bytes | None:
+    sha = _sha_of(file_path)
+    if sha is None:
+        return None
+    try:
+        return files.read_bytes(sha)
+    except OSError:
+        return None  # retention removed it: pages without their image
+
+
+def export_record(
+    result_json: bytes | None,
+    stored_text: str | None,
+    fmt: str,
+    *,
+    files: FileStore | None = None,
+    record_id: str | None = None,
+    file_path: str | None = None,
+    title: str = "",
+) -> tuple[bytes, str, str]:
+    """The record's result in ``fmt`` (blocking: run it in a thread for pdf)."""
+    import ocrdesk
+
     check_format(fmt)
-    if fmt == "json":
-        return (result_json or b"null"), CONTENT_TYPES[fmt], EXTENSIONS[fmt]
-    result = msgspec.json.decode(result_json) if result_json else None
-    if fmt == "text":
-        return _text_of(result, stored_text).encode("utf-8"), CONTENT_TYPES[fmt], EXTENSIONS[fmt]
-    exporter = _core_exporter()
-    assert exporter is not None
-    return exporter(result, fmt), CONTENT_TYPES[fmt], EXTENSIONS[fmt]
+    document = original = None
+    if files is not None and record_id is not None and fmt in NEEDS_DOCUMENT:
+        document = files.load_document(record_id)
+        if fmt == "pdf" and document is not None:
+            original = _original(files, file_path)
+    body = ocrdesk.export_result(
+        result_json or b"null", fmt, document=document, original=original, text=stored_text, title=title
+    )
+    return body, CONTENT_TYPES[fmt], EXTENSIONS[fmt]
+
+
+BATCH_ROWS = """
+SELECT rowid, id, upload_id, file_name, file_path, status, error, processing_result, result_text, created_at
+FROM processing_history
+WHERE batch_id = ? AND project_id = ? AND (created_at, rowid) > (?, ?)
+ORDER BY created_at, rowid
+LIMIT ?
+"""
+BATCH_RESULTS_ONLY = """
+SELECT rowid, created_at, processing_result FROM processing_history
+WHERE batch_id = ? AND project_id = ? AND (created_at, rowid) > (?, ?)
+ORDER BY created_at, rowid
+LIMIT ?
+"""
+
+
+async def _pages(db: Database, sql: str, project_id: str, batch_id: str) -> AsyncIterator[list[Any]]:
+    """The batch's rows, ``BATCH_PAGE`` at a time (keyset paging: memory stays bounded)."""
+    after: tuple[str, int] = ("", 0)
+    while True:
+        rows = await db.fetchall(sql, (batch_id, project_id, after[0], after[1], BATCH_PAGE))
+        if not rows:
+            return
+        yield rows
+        last = rows[-1]
+        after = (last["created_at"], last["rowid"])
+        if len(rows) < BATCH_PAGE:
+            return
+
+
+def _utf8(value: str | None) -> bytes | None:
+    return None if value is None else value.encode("utf-8")
+
+
+async def stream_batch(
+    db: Database, files: FileStore, project_id: str, batch_id: str, batch: Any, fmt: str, title: str
+) -> AsyncIterator[bytes]:
+    """The whole batch in ``fmt``, record by record."""
+    import ocrdesk
+
+    writer = ocrdesk.BatchWriter(fmt, title, msgspec.json.encode(batch))
+    if writer.needs_scan:
+        async for rows in _pages(db, BATCH_RESULTS_ONLY, project_id, batch_id):
+            writer.scan([_utf8(r["processing_result"]) for r in rows])
+    yield writer.head()
+    async for rows in _pages(db, BATCH_ROWS, project_id, batch_id):
+        if writer.needs_files:
+            # One record at a time: its document and original file are in memory only now.
+            for r in rows:
+                done = r["status"] == "completed"
+                document = files.load_document(r["id"]) if done else None
+                original = _original(files, r["file_path"]) if document is not None else None
+                item = (r["id"], r["upload_id"], r["file_name"], r["status"], r["error"],
+                        _utf8(r["processing_result"]), r["result_text"], document, original)
+                yield await anyio.to_thread.run_sync(writer.records, [item])
+            continue
+        items = [
+            (r["id"], r["upload_id"], r["file_name"], r["status"], r["error"],
+             _utf8(r["processing_result"]), r["result_text"], None, None)
+            for r in rows
+        ]
+        yield writer.records(items)
+    yield writer.finish()
 
 
 def plain_media_type(content_type: str) -> str:
@@ -97,3 +199,4 @@ def content_disposition(file_name: str, ext: str, disposition: str = "attachment
     if ascii_name != name:
         header += f"; filename*=UTF-8''{quote(name, safe='')}"
     return header
+

@@ -137,7 +137,7 @@ async def read_form(
                             current_text.extend(event)
                     else:  # end of a part
                         if current_file is not None:
-                            current_file.incoming.commit()
+                            await current_file.incoming.commit_async()
                         elif current_text is not None and segment is not None:
                             charset = segment.charset or "utf-8"
                             try:

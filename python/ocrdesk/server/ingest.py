@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
 from typing import Any
 
 import msgspec
@@ -12,6 +13,7 @@ from litestar.openapi.spec import OpenAPIMediaType, RequestBody, Schema
 from litestar.openapi.spec.enums import OpenAPIType
 
 from ocrdesk.files import file_type_for, safe_file_name, sniff
+from ocrdesk.queue.events import batch_uploaded
 from ocrdesk.server.auth import Principal, resolve_project
 from ocrdesk.server.context import AppContext
 from ocrdesk.server.deps import base_url
@@ -183,13 +185,15 @@ async def handle_upload(request: Request[Any, Any, Any], ctx: AppContext, princi
 
         template = common.template
         base = base_url(request, ctx)
-        async with ctx.db.transaction() as conn:
+
+        def store(conn: sqlite3.Connection) -> bytes | Response[Any]:
+            # Runs on the writer's thread, grouped with concurrent uploads into one transaction.
             if idem_key is not None:
-                found = await IdempotencyKeys.find(conn, principal.key_id, idem_key)
+                found = IdempotencyKeys.find_sync(conn, principal.key_id, idem_key)
                 if found is not None:
                     return _replay(found, path, request_hash)
             now = now_iso()
-            upload_id, record_id, created_at = await History.add_document(
+            upload_id, record_id, created_at = History.insert_document(
                 conn,
                 doc,
                 project_id=project.id,
@@ -204,7 +208,7 @@ async def handle_upload(request: Request[Any, Any, Any], ctx: AppContext, princi
                 now=now,
             )
             if batch_id is not None:
-                await Batches.add_file(conn, batch_id, now)
+                Batches.add_file_sync(conn, batch_id, now)
             response = UploadResponse(
                 id=upload_id,
                 processing_history_id=record_id,
@@ -216,9 +220,15 @@ async def handle_upload(request: Request[Any, Any, Any], ctx: AppContext, princi
                 batch_id=batch_id,
                 created_at=created_at,
             )
-            body = msgspec.json.encode(response)
+            encoded = msgspec.json.encode(response)
             if idem_key is not None:
-                await IdempotencyKeys.save(conn, principal.key_id, idem_key, path, request_hash, 201, body.decode())
+                IdempotencyKeys.save_sync(conn, principal.key_id, idem_key, path, request_hash, 201, encoded.decode())
+            return encoded
+
+        stored = await ctx.db.write(store)
+        if isinstance(stored, Response):
+            return stored
+        body = stored
     finally:
         form.discard()
     ctx.wake_workers()
@@ -290,6 +300,7 @@ async def handle_batch_upload(request: Request[Any, Any, Any], ctx: AppContext, 
                     now=now,
                 )
             batch = await Batches.get_in(conn, project.id, batch_id)
+            await batch_uploaded(conn, batch)  # the event, in this transaction (outbox)
             body = msgspec.json.encode(batch)
             if idem_key is not None:
                 await IdempotencyKeys.save(conn, principal.key_id, idem_key, path, request_hash, 201, body.decode())

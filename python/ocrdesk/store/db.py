@@ -13,11 +13,13 @@ import importlib.resources
 import re
 import sqlite3
 from pathlib import Path
-from typing import Any, AsyncIterator, Iterable, Sequence
+from typing import Any, AsyncIterator, Callable, Iterable, Sequence, TypeVar
 
 import aiosqlite
 
 __all__ = ["Database", "connect", "migrations", "PRAGMAS"]
+
+T = TypeVar("T")
 
 PRAGMAS = (
     "PRAGMA journal_mode = WAL",
@@ -33,7 +35,10 @@ _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
 def migrations() -> list[tuple[int, str, str]]:
-    """(number, name, sql) of every migration shipped in ``store/migrations``, in order."""
+    """(number, name, sql) of every migration shipped in ``store/migrations``, in number order.
+
+    Numbers must be unique but may have gaps (parts of the schema are numbered in ranges).
+    """
     found = []
     for entry in importlib.resources.files("ocrdesk.store.migrations").iterdir():
         match = _MIGRATION_NAME.match(entry.name)
@@ -41,8 +46,8 @@ def migrations() -> list[tuple[int, str, str]]:
             found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
     found.sort()
     numbers = [n for n, _, _ in found]
-    if numbers != list(range(1, len(numbers) + 1)):
-        raise RuntimeError(f"migrations must be numbered 0001.. without gaps, found {numbers}")
+    if len(set(numbers)) != len(numbers) or not numbers or numbers[0] != 1:
+        raise RuntimeError(f"migrations must be numbered uniquely from 0001, found {numbers}")
     return found
 
 
@@ -71,19 +76,49 @@ async def _open(path: Path) -> aiosqlite.Connection:
     return conn
 
 
+# Which migrations ran: numbers may have gaps, so a later-shipped lower number (0003 after
+# 0010) still runs. ``PRAGMA user_version`` keeps the highest applied number.
+_APPLIED_TABLE = """
+CREATE TABLE IF NOT EXISTS schema_migrations (number INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)
+"""
+
+
+async def _applied(conn: aiosqlite.Connection, shipped: list[int]) -> set[int]:
+    async with conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'") as cur:
+        has_table = await cur.fetchone() is not None
+    if not has_table:
+        # A database from before the table: everything up to user_version has run.
+        async with conn.execute("PRAGMA user_version") as cur:
+            (current,) = await cur.fetchone()
+        await conn.execute(_APPLIED_TABLE)
+        done = {n for n in shipped if n <= current}
+        await conn.executemany(
+            "INSERT OR IGNORE INTO schema_migrations (number, name, applied_at) VALUES (?, '', datetime('now'))",
+            [(n,) for n in sorted(done)],
+        )
+        return done
+    async with conn.execute("SELECT number FROM schema_migrations") as cur:
+        return {int(r[0]) for r in await cur.fetchall()}
+
+
 async def _migrate(conn: aiosqlite.Connection) -> int:
-    """Apply migrations newer than ``PRAGMA user_version``, each in its own transaction."""
-    for number, _name, sql in migrations():
+    """Apply every shipped migration not applied yet, in number order, each in its own transaction."""
+    shipped = migrations()
+    numbers = [n for n, _, _ in shipped]
+    for number, name, sql in shipped:
         await conn.execute("BEGIN IMMEDIATE")
         try:
-            async with conn.execute("PRAGMA user_version") as cur:
-                (current,) = await cur.fetchone()
-            if current >= number:
-                await conn.execute("ROLLBACK")
+            if number in await _applied(conn, numbers):
+                await conn.execute("COMMIT")  # may have created the bookkeeping table
                 continue
             for statement in _statements(sql):
                 await conn.execute(statement)
-            await conn.execute(f"PRAGMA user_version = {number:d}")
+            await conn.execute(
+                "INSERT INTO schema_migrations (number, name, applied_at) VALUES (?, ?, datetime('now'))", (number, name)
+            )
+            async with conn.execute("PRAGMA user_version") as cur:
+                (current,) = await cur.fetchone()
+            await conn.execute(f"PRAGMA user_version = {max(int(current), number):d}")
             await conn.execute("COMMIT")
         except BaseException:
             await conn.execute("ROLLBACK")
@@ -103,6 +138,9 @@ class Database:
         self._readers: asyncio.Queue[aiosqlite.Connection] | None = None
         self._all_readers: list[aiosqlite.Connection] = []
         self._write_lock = asyncio.Lock()
+        self._pending_writes: list[tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any]]] = []
+        self._group_writer_running = False
+        self._group_task: asyncio.Task[None] | None = None
         self.version = 0
 
     async def open(self, migrate: bool = True) -> Database:
@@ -146,15 +184,17 @@ class Database:
         finally:
             self._readers.put_nowait(conn)
 
+    # One round trip to the reader's thread per query (execute_fetchall), not three (execute,
+    # fetch, close): each trip is a GIL hand-off, and under load those dominated a request.
     async def fetchone(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Row | None:
+        """The first row of a query that returns one or a few rows (a lookup or an aggregate)."""
         async with self.reader() as conn:
-            async with conn.execute(sql, params) as cur:
-                return await cur.fetchone()
+            rows = await conn.execute_fetchall(sql, params)
+        return rows[0] if rows else None  # type: ignore[index]
 
     async def fetchall(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
         async with self.reader() as conn:
-            async with conn.execute(sql, params) as cur:
-                return list(await cur.fetchall())
+            return list(await conn.execute_fetchall(sql, params))
 
     async def fetchval(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
         row = await self.fetchone(sql, params)
@@ -176,6 +216,45 @@ class Database:
             else:
                 await conn.execute("COMMIT")
 
+    async def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``fn(connection)`` atomically on the writer's thread and return its result.
+
+        Group commit: calls that arrive while the writer is busy are run together, in one
+        ``BEGIN IMMEDIATE ... COMMIT`` and one round trip to the writer's thread, each inside
+        its own savepoint, so a call that raises undoes only its own changes (and gets its
+        exception back). Under concurrent uploads this turns a transaction, four thread
+        hand-offs and a WAL commit per request into one of each per group. ``fn`` must be
+        plain synchronous SQL on the given connection: it runs on another thread.
+        """
+        assert self._writer is not None, "database not open"
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._pending_writes.append((fn, future))
+        if not self._group_writer_running:
+            self._group_writer_running = True
+            self._group_task = asyncio.get_running_loop().create_task(self._run_grouped_writes())
+        return await future
+
+    async def _run_grouped_writes(self) -> None:
+        try:
+            while self._pending_writes:
+                async with self._write_lock:
+                    group, self._pending_writes = self._pending_writes[:MAX_WRITE_GROUP], self._pending_writes[MAX_WRITE_GROUP:]
+                    writer = self._writer
+                    assert writer is not None
+                    try:
+                        # aiosqlite runs this on the connection's own thread, as it runs everything.
+                        outcomes = await writer._execute(_grouped_transaction, writer._conn, [fn for fn, _ in group])
+                    except BaseException as exc:  # the transaction as a whole failed (e.g. COMMIT)
+                        outcomes = [(False, exc)] * len(group)
+                for (_, future), (ok, value) in zip(group, outcomes):
+                    if not future.done():
+                        if ok:
+                            future.set_result(value)
+                        else:
+                            future.set_exception(value)
+        finally:
+            self._group_writer_running = False
+
     async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
         """One write statement in autocommit mode; returns the number of changed rows."""
         assert self._writer is not None, "database not open"
@@ -196,6 +275,33 @@ class Database:
         async with self._write_lock:
             async with self._writer.execute(sql, params) as cur:
                 return list(await cur.fetchall())
+
+
+MAX_WRITE_GROUP = 64  # calls per grouped transaction
+
+
+def _grouped_transaction(conn: sqlite3.Connection, fns: list[Callable[[sqlite3.Connection], Any]]) -> list[tuple[bool, Any]]:
+    """On the writer's thread: one transaction, one savepoint per call."""
+    outcomes: list[tuple[bool, Any]] = []
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for fn in fns:
+            conn.execute("SAVEPOINT grouped_write")
+            try:
+                value = fn(conn)
+            except Exception as exc:
+                conn.execute("ROLLBACK TO grouped_write")
+                conn.execute("RELEASE grouped_write")
+                outcomes.append((False, exc))
+            else:
+                conn.execute("RELEASE grouped_write")
+                outcomes.append((True, value))
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return outcomes
 
 
 async def connect(path: Path | str, readers: int = 4, migrate: bool = True) -> Database:

@@ -91,6 +91,8 @@ class Upload(msgspec.Struct, rename="camel", kw_only=True):
     mime_type: str
     file_type: str
     created_at: str
+    #: When the retention job deleted the stored file (None: still kept).
+    expired_at: str | None = None
 
 
 class Batch(msgspec.Struct, rename="camel", kw_only=True):

@@ -5,7 +5,8 @@ import dataclasses
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, get, post
+from litestar.response import Stream
 from litestar.openapi.spec import Operation
 
 from ocrdesk.server.auth import Principal, resolve_project
@@ -13,7 +14,7 @@ from ocrdesk.server.context import AppContext
 from ocrdesk.server.controllers.history import ProjectIdQuery, check_id, parse_int
 from ocrdesk.server.ingest import batch_request_body, handle_batch_upload
 from ocrdesk.server.errors import ApiError
-from ocrdesk.server.exports import CONTENT_TYPES, check_format, content_disposition, plain_media_type
+from ocrdesk.server.exports import CONTENT_TYPES, EXTENSIONS, check_batch_format, content_disposition, plain_media_type, stream_batch
 from ocrdesk.server.schemas import Batch, BatchPage, pagination
 from litestar.params import Parameter
 
@@ -59,49 +60,24 @@ class BatchController(Controller):
             raise ApiError(404, "Batch not found")
         return batch
 
-    @get("/{batch_id:str}/result", summary="Every record's result in one file", media_type="application/octet-stream")
+    @get("/{batch_id:str}/result", summary="Every record's result in one file")
     async def batch_result(
         self,
         batch_id: str,
         ctx: AppContext,
         principal: Principal,
         project_id: ProjectIdQuery = None,
-        format: Annotated[str | None, Parameter(description="json or text (more with the export writers)")] = None,
-    ) -> Response[bytes]:
+        format: Annotated[str | None, Parameter(description="json, text, xml, html, csv, pdf or docx (default json)")] = None,
+    ) -> Stream:
         project = await resolve_project(ctx, principal, project_id)
         check_id(batch_id, "id")
-        fmt = check_format((format or "json").lower())
+        fmt = check_batch_format((format or "json").lower())
         batch = await ctx.batches.get(project.id, batch_id)
         if batch is None:
             raise ApiError(404, "Batch not found")
-        rows = await ctx.history.in_batch(project.id, batch_id)
-        if fmt == "json":
-            body = msgspec.json.encode(
-                {
-                    "batch": batch,
-                    "records": [
-                        {
-                            "id": r.id,
-                            "uploadId": r.upload_id,
-                            "fileName": r.file_name,
-                            "status": r.status,
-                            "error": r.error,
-                            "processingResult": r.processing_result,
-                        }
-                        for r, _ in rows
-                    ],
-                }
-            )
-        elif fmt == "text":
-            parts = [f"==> {r.file_name} ({r.status}) <==\n{text or ''}" for r, text in rows]
-            body = "\n\n".join(parts).encode()
-        else:
-            import ocrdesk
-
-            results = [msgspec.json.decode(bytes(r.processing_result)) if r.processing_result else None for r, _ in rows]
-            body = ocrdesk.export_result({"batch": msgspec.to_builtins(batch), "records": results}, fmt)
-        return Response(
-            content=body,
+        # Streamed record by record: memory stays bounded whatever the batch size.
+        return Stream(
+            stream_batch(ctx.db, ctx.files, project.id, batch_id, batch, fmt, batch.name),
             media_type=plain_media_type(CONTENT_TYPES[fmt]),
-            headers={"Content-Disposition": content_disposition(batch.name, "json" if fmt == "json" else "txt" if fmt == "text" else fmt)},
+            headers={"Content-Disposition": content_disposition(batch.name + "." + EXTENSIONS[fmt], EXTENSIONS[fmt])},
         )

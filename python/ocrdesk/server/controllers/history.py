@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Annotated, Any, Literal
 
+import anyio
 import msgspec
 from litestar import Controller, Request, Response, get
 from litestar.params import Parameter
@@ -149,7 +151,18 @@ class HistoryController(Controller):
             raise ApiError(409, f"The record is not completed (status: {record.status})")
         raw = record.processing_result
         text = await ctx.history.result_text(record.project_id, record.id) if fmt != "json" else None
-        body, content_type, ext = export_record(bytes(raw) if raw is not None else None, text, fmt)
+        body, content_type, ext = await anyio.to_thread.run_sync(
+            functools.partial(
+                export_record,
+                bytes(raw) if raw is not None else None,
+                text,
+                fmt,
+                files=ctx.files,
+                record_id=record.id,
+                file_path=record.file_path,
+                title=record.file_name,
+            )
+        )
         return Response(
             content=body,
             media_type=plain_media_type(content_type),

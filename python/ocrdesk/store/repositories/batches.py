@@ -76,6 +76,10 @@ class Batches:
         await conn.execute(ADD_FILE, (now or now_iso(), batch_id))
 
     @staticmethod
+    def add_file_sync(conn: sqlite3.Connection, batch_id: str, now: str | None = None) -> None:
+        conn.execute(ADD_FILE, (now or now_iso(), batch_id))
+
+    @staticmethod
     async def get_in(conn: aiosqlite.Connection, project_id: str, batch_id: str) -> Batch | None:
         """The batch as seen inside the caller's transaction."""
         async with conn.execute(BY_ID, (batch_id, project_id)) as cur:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import time
 from typing import Any, Sequence
 
 import aiosqlite
@@ -32,14 +33,6 @@ INSERT INTO processing_history (
     search_text, created_at, updated_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
-INSERT_SEED = """
-INSERT INTO processing_history (
-    id, upload_id, project_id, organization_id, user_id, file_name, file_path, file_size, mime_type,
-    status, template_id, template_name, batch_id, result_format, priority, priority_rank, metadata,
-    search_text, processing_result, result_text, page_count, attempts, started_at, completed_at, created_at,
-    updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'completed', ?, ?, NULL, 'json', ?, ?, NULL, ?, ?, ?, 1, 1, ?, ?, ?, ?)
-"""
 BY_ID = f"SELECT {COLUMNS} FROM processing_history WHERE id = ? AND project_id = ?"
 BY_ID_ANY = f"SELECT {COLUMNS} FROM processing_history WHERE id = ?"
 RESULT_TEXT = "SELECT result_text FROM processing_history WHERE id = ? AND project_id = ?"
@@ -51,7 +44,15 @@ COUNTS = "SELECT status, n FROM history_counts WHERE scope = ?"
 COUNT_ONE = "SELECT n FROM history_counts WHERE scope = ? AND status = ?"
 TEMPLATE_IN_PROJECT = "SELECT 1 FROM templates WHERE id = ? AND project_id = ?"
 BATCH_IN_PROJECT = "SELECT 1 FROM batches WHERE id = ? AND project_id = ?"
-SEARCH_MATCH = "rowid IN (SELECT rowid FROM history_search WHERE history_search MATCH ?)"
+NEWEST_FIRST = "ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"
+DAYS_TOTAL = "SELECT coalesce(sum(n), 0) FROM history_days WHERE project_id = ? AND day >= ? AND day <= ?"
+DAYS_TOTAL_STATUS = DAYS_TOTAL + " AND status = ?"
+# The trigram index's newest candidates for a substring (3+ characters).
+SEARCH_PROBE = "SELECT rowid FROM history_search WHERE history_search MATCH ? ORDER BY rowid DESC LIMIT ?"
+# A search with at most this many candidates is listed from them and counted exactly...
+SEARCH_EXACT_LIMIT = 2000
+# ...a more common one walks the newest-first index, and its total is estimated from this many.
+SEARCH_SAMPLE = 5000
 # The separator keeps a search from matching across the file name and the template name.
 SEARCH_SEPARATOR = "\x1f"
 
@@ -113,6 +114,51 @@ def record_from_row(row: sqlite3.Row) -> HistoryRecord:
     )
 
 
+def _fts_phrase(needle: str) -> str:
+    return '"' + needle.replace('"', '""') + '"'
+
+
+def _consistent_total(estimate: int, *, offset: int, found: int, limit: int) -> int:
+    """An estimated total made consistent with the page just read: a short page fixes it
+    exactly, a full one bounds it from below, so a client paging until a short or empty page
+    always sees every match."""
+    if 0 < found < limit or (found == 0 and offset == 0):
+        return offset + found
+    if found == 0:
+        return min(estimate, offset)
+    return max(estimate, offset + found)
+
+
+class _EstimateCache:
+    """Search-total estimates for a few seconds, so paging through a common search does not
+    pay for the estimate (and the trigram probe) on every page. Estimates only: pages are
+    always read fresh, and a short page still fixes the total exactly."""
+
+    def __init__(self, seconds: float = 10.0, size: int = 1024) -> None:
+        self.seconds = seconds
+        self.size = size
+        self._items: dict[tuple[Any, ...], tuple[float, int]] = {}
+
+    @staticmethod
+    def _key(flt: HistoryFilter) -> tuple[Any, ...]:
+        return (flt.project_id, flt.status, flt.template_id, flt.batch_id, flt.from_date, flt.to_date,
+                (flt.search or "").casefold())
+
+    def get(self, flt: HistoryFilter) -> int | None:
+        hit = self._items.get(self._key(flt))
+        if hit is None or hit[0] < time.monotonic():
+            return None
+        return hit[1]
+
+    def put(self, flt: HistoryFilter, total: int) -> None:
+        if len(self._items) >= self.size:
+            now = time.monotonic()
+            self._items = {k: v for k, v in self._items.items() if v[0] >= now}
+            while len(self._items) >= self.size:
+                self._items.pop(next(iter(self._items)))
+        self._items[self._key(flt)] = (time.monotonic() + self.seconds, total)
+
+
 def _day_start(day: dt.date) -> str:
     return f"{day.isoformat()}T00:00:00.000Z"
 
@@ -120,11 +166,11 @@ def _day_start(day: dt.date) -> str:
 class History:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._estimates = _EstimateCache()
 
     # --- writes inside the caller's transaction ------------------------------------------
     @staticmethod
-    async def add_document(
-        conn: aiosqlite.Connection,
+    def _document_rows(
         doc: NewDocument,
         *,
         project_id: str,
@@ -136,27 +182,49 @@ class History:
         batch_id: str | None,
         priority: str,
         metadata: Any,
+        status: str,
+        now: str,
+    ) -> tuple[str, str, tuple[Any, ...], tuple[Any, ...]]:
+        upload_id, record_id = new_id(), new_id()
+        upload = (upload_id, project_id, organization_id, key_id, doc.file_name, doc.sha256, doc.file_size,
+                  doc.mime_type, doc.file_type, now)
+        record = (
+            record_id, upload_id, project_id, organization_id, key_id, doc.file_name, doc.file_path,
+            doc.file_size, doc.mime_type, status, template_id, template_name, batch_id, result_format,
+            priority, PRIORITY_RANK[priority],
+            None if metadata is None else msgspec.json.encode(metadata).decode(),
+            search_text(doc.file_name, template_name), now, now,
+        )
+        return upload_id, record_id, upload, record
+
+    @staticmethod
+    async def add_document(
+        conn: aiosqlite.Connection,
+        doc: NewDocument,
+        *,
         status: str = "queued",
         now: str | None = None,
+        **fields: Any,
     ) -> tuple[str, str, str]:
-        """Insert an upload and its history record; returns (upload id, record id, createdAt)."""
+        """Insert an upload and its history record; returns (upload id, record id, createdAt).
+
+        Keyword fields: project_id, organization_id, key_id, template_id, template_name,
+        result_format, batch_id, priority, metadata."""
         now = now or now_iso()
-        upload_id, record_id = new_id(), new_id()
-        await conn.execute(
-            INSERT_UPLOAD,
-            (upload_id, project_id, organization_id, key_id, doc.file_name, doc.sha256, doc.file_size,
-             doc.mime_type, doc.file_type, now),
-        )
-        await conn.execute(
-            INSERT_RECORD,
-            (
-                record_id, upload_id, project_id, organization_id, key_id, doc.file_name, doc.file_path,
-                doc.file_size, doc.mime_type, status, template_id, template_name, batch_id, result_format,
-                priority, PRIORITY_RANK[priority],
-                None if metadata is None else msgspec.json.encode(metadata).decode(),
-                search_text(doc.file_name, template_name), now, now,
-            ),
-        )
+        upload_id, record_id, upload, record = History._document_rows(doc, status=status, now=now, **fields)
+        await conn.execute(INSERT_UPLOAD, upload)
+        await conn.execute(INSERT_RECORD, record)
+        return upload_id, record_id, now
+
+    @staticmethod
+    def insert_document(
+        conn: sqlite3.Connection, doc: NewDocument, *, status: str = "queued", now: str | None = None, **fields: Any
+    ) -> tuple[str, str, str]:
+        """:meth:`add_document` for a synchronous connection (``Database.write``)."""
+        now = now or now_iso()
+        upload_id, record_id, upload, record = History._document_rows(doc, status=status, now=now, **fields)
+        conn.execute(INSERT_UPLOAD, upload)
+        conn.execute(INSERT_RECORD, record)
         return upload_id, record_id, now
 
     # --- reads ---------------------------------------------------------------------------
@@ -186,18 +254,48 @@ class History:
         )
 
     async def list(self, flt: HistoryFilter, *, page: int = 1, limit: int = 10) -> tuple[list[HistoryRecord], int]:
-        """One page of records, newest first, and the total matching."""
+        """One page of records, newest first, and the total matching.
+
+        The total is exact except for a search matching many records (see :meth:`_estimate_search_total`).
+        """
+        offset = (page - 1) * limit
         where, params = self._where(flt)
-        sql = (
-            f"SELECT {COLUMNS} FROM processing_history WHERE {where} "
-            "ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"
-        )
-        rows = await self.db.fetchall(sql, [*params, limit, (page - 1) * limit])
-        total = await self._count(flt, where, params)
+        needle = flt.search.casefold() if flt.search else None
+        estimate = self._estimates.get(flt) if needle is not None else None
+        if needle is not None and len(needle) >= 3 and estimate is None:
+            candidates = await self.db.fetchall(SEARCH_PROBE, (_fts_phrase(needle), SEARCH_EXACT_LIMIT + 1))
+            if len(candidates) <= SEARCH_EXACT_LIMIT:
+                # A selective search: only these few rows can match; sort them, count them exactly.
+                rowids = msgspec.json.encode([r[0] for r in candidates]).decode()
+                cand_where = f"rowid IN (SELECT value FROM json_each(?)) AND {where}"
+                # The window count is taken before LIMIT/OFFSET: page and total in one query.
+                rows = await self.db.fetchall(
+                    f"SELECT {COLUMNS}, count(*) OVER () AS matched FROM processing_history NOT INDEXED "
+                    f"WHERE {cand_where} {NEWEST_FIRST}",
+                    [rowids, *params, limit, offset],
+                )
+                if rows:
+                    total = rows[0]["matched"]
+                else:  # a page past the end
+                    total = await self.db.fetchval(
+                        f"SELECT count(*) FROM processing_history NOT INDEXED WHERE {cand_where}", [rowids, *params]
+                    )
+                return [record_from_row(r) for r in rows], int(total)
+        # Newest first through an index; a common search stops as soon as the page is full.
+        rows = await self.db.fetchall(f"SELECT {COLUMNS} FROM processing_history WHERE {where} {NEWEST_FIRST}",
+                                      [*params, limit, offset])
+        if needle is None:
+            total = await self._count(flt, where, params)
+        else:
+            if estimate is None:
+                estimate, exact = await self._estimate_search_total(flt, needle)
+                if not exact:
+                    self._estimates.put(flt, estimate)
+            total = _consistent_total(estimate, offset=offset, found=len(rows), limit=limit)
         return [record_from_row(r) for r in rows], total
 
     @staticmethod
-    def _where(flt: HistoryFilter) -> tuple[str, list[Any]]:
+    def _where(flt: HistoryFilter, *, search: bool = True) -> tuple[str, list[Any]]:
         clauses = ["project_id = ?"]
         params: list[Any] = [flt.project_id]
         if flt.status is not None:
@@ -215,19 +313,16 @@ class History:
         if flt.to_date is not None:
             clauses.append("created_at < ?")
             params.append(_day_start(flt.to_date + dt.timedelta(days=1)))
-        if flt.search:
-            needle = flt.search.casefold()
-            if len(needle) >= 3:
-                # Trigram index narrows the rows; instr() is the exact substring check.
-                clauses.append(SEARCH_MATCH)
-                params.append('"' + needle.replace('"', '""') + '"')
+        if search and flt.search:
+            # The exact, case-insensitive substring check; `%`, `_` and quotes are plain text.
             clauses.append("instr(search_text, ?) > 0")
-            params.append(needle)
+            params.append(flt.search.casefold())
         return " AND ".join(clauses), params
 
     async def _count(self, flt: HistoryFilter, where: str, params: Sequence[Any]) -> int:
-        """Totals from the trigger-kept counters when the filter allows it, else COUNT(*)."""
-        if flt.from_date is None and flt.to_date is None and not flt.search:
+        """Exact total without a search: from the trigger-kept counters when the filter allows
+        it (O(1), or O(days) for a date range), else COUNT(*) over the filter's index range."""
+        if flt.from_date is None and flt.to_date is None:
             scope = None
             if flt.template_id is None and flt.batch_id is None:
                 scope = "p:" + flt.project_id
@@ -244,7 +339,32 @@ class History:
                     rows = await self.db.fetchall(COUNTS, (scope,))
                     return sum(r["n"] for r in rows)
                 return int(await self.db.fetchval(COUNT_ONE, (scope, flt.status)) or 0)
+        elif flt.template_id is None and flt.batch_id is None:
+            first = flt.from_date.isoformat() if flt.from_date else "0000-00-00"
+            last = flt.to_date.isoformat() if flt.to_date else "9999-99-99"
+            if flt.status is None:
+                return int(await self.db.fetchval(DAYS_TOTAL, (flt.project_id, first, last)))
+            return int(await self.db.fetchval(DAYS_TOTAL_STATUS, (flt.project_id, first, last, flt.status)))
         return int(await self.db.fetchval(f"SELECT count(*) FROM processing_history WHERE {where}", params))
+
+    async def _estimate_search_total(self, flt: HistoryFilter, needle: str) -> tuple[int, bool]:
+        """Total of a search that matches many records (or has fewer than 3 characters).
+
+        Counting 100,000 matches exactly means visiting 100,000 rows, so instead: the share of
+        matches among the newest SEARCH_SAMPLE records of the other filters, times their exact
+        total. When the other filters select at most SEARCH_SAMPLE records, that is exact.
+        Returns (total, exact).
+        """
+        base_where, base_params = self._where(flt, search=False)
+        sampled, hits = await self.db.fetchone(
+            f"SELECT count(*), coalesce(sum(instr(search_text, ?) > 0), 0) FROM ("
+            f"SELECT search_text FROM processing_history WHERE {base_where} ORDER BY created_at DESC, id DESC LIMIT ?)",
+            [needle, *base_params, SEARCH_SAMPLE],
+        )
+        if sampled < SEARCH_SAMPLE:
+            return int(hits), True
+        base_total = await self._count(flt, base_where, base_params)
+        return round(hits * base_total / sampled), False
 
     # --- load-test data ------------------------------------------------------------------
     async def seed(
@@ -254,41 +374,14 @@ class History:
         organization_id: str,
         user_id: str,
         count: int,
-        chunk: int = 20000,
         days: int = 365,
-        template_id: str | None = None,
-        template_name: str | None = None,
+        templates: int = 0,
+        batch_size: int = 0,
     ) -> int:
-        """Bulk-insert ``count`` synthetic completed records spread over the last ``days`` days."""
-        import random
+        """Bulk-insert ``count`` synthetic completed records (see :mod:`ocrdesk.store.seed`)."""
+        from ocrdesk.store.seed import seed_history
 
-        rng = random.Random(count)
-        now = dt.datetime.now(dt.timezone.utc)
-        written = 0
-        words = ["invoice", "receipt", "contract", "statement", "report", "letter", "form", "scan"]
-        priorities = ["low", "medium", "high"]
-        while written < count:
-            n = min(chunk, count - written)
-            rows = []
-            for i in range(n):
-                moment = now - dt.timedelta(seconds=rng.uniform(0, days * 86400))
-                created = moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-                record_id = new_id(moment.timestamp())
-                name = f"{rng.choice(words)}-{written + i:07d}.pdf"
-                priority = rng.choice(priorities)
-                text = f"Synthetic document {written + i}"
-                result = msgspec.json.encode(
-                    {"text": text, "pages": [{"page": 1, "source": "ocr", "text": text, "confidence": 90.0}]}
-                ).decode()
-                rows.append(
-                    (
-                        record_id, new_id(moment.timestamp()), project_id, organization_id, user_id, name,
-                        "files/seed", 1000 + i, "application/pdf", template_id, template_name, priority,
-                        PRIORITY_RANK[priority], search_text(name, template_name), result, text, created, created,
-                        created, created,
-                    )
-                )
-            async with self.db.transaction() as conn:
-                await conn.executemany(INSERT_SEED, rows)
-            written += n
-        return written
+        return await seed_history(
+            self.db, project_id=project_id, organization_id=organization_id, user_id=user_id, count=count,
+            days=days, templates=templates, batch_size=batch_size,
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 
 import aiosqlite
 
@@ -37,6 +38,17 @@ class IdempotencyKeys:
         async with conn.execute(FIND, (key_id, idem_key, _cutoff())) as cur:
             row = await cur.fetchone()
         return None if row is None else (row[0], row[1], int(row[2]), row[3])
+
+    @staticmethod
+    def find_sync(conn: sqlite3.Connection, key_id: str, idem_key: str) -> tuple[str, str, int, str] | None:
+        row = conn.execute(FIND, (key_id, idem_key, _cutoff())).fetchone()
+        return None if row is None else (row[0], row[1], int(row[2]), row[3])
+
+    @staticmethod
+    def save_sync(
+        conn: sqlite3.Connection, key_id: str, idem_key: str, path: str, request_hash: str, status_code: int, response: str
+    ) -> None:
+        conn.execute(SAVE, (key_id, idem_key, path, request_hash, status_code, response, now_iso()))
 
     async def lookup(self, key_id: str, idem_key: str) -> tuple[str, str, int, str] | None:
         async with self.db.reader() as conn:

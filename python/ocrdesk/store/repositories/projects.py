@@ -15,6 +15,7 @@ VALUES (?, ?, ?, ?, 1, ?, ?, ?)
 """
 BY_ID = "SELECT * FROM projects WHERE id = ?"
 ACTIVE_BY_ORG = "SELECT * FROM projects WHERE organization_id = ? AND is_active = 1 ORDER BY created_at, id"
+UPDATE = "UPDATE projects SET name = ?, description = ?, settings = ?, updated_at = ? WHERE id = ?"
 BY_ORG_AND_NAME = "SELECT * FROM projects WHERE organization_id = ? AND name = ? ORDER BY created_at LIMIT 1"
 
 
@@ -54,3 +55,8 @@ class Projects:
 
     async def list_active(self, organization_id: str) -> list[Project]:
         return [_row(r) for r in await self.db.fetchall(ACTIVE_BY_ORG, (organization_id,))]
+
+    async def update(self, project_id: str, *, name: str, description: str, settings: Any) -> Project | None:
+        settings_json = msgspec.json.encode(settings).decode()
+        await self.db.execute(UPDATE, (name, description, settings_json, now_iso(), project_id))
+        return await self.get(project_id)

@@ -1,0 +1,57 @@
+"""File retention with a tiny retention period: files go, records stay readable, shared files stay."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+from server_support import API, assert_error, build_world, h, make_settings, running_app, tiny_pdf, upload
+
+
+def test_retention_deletes_expired_files_but_keeps_results(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, workers=1, retention_interval_seconds=0.1, retention_grace_seconds=0.0, poll_interval=0.1)
+    settings.ensure_dirs()
+    w = asyncio.run(build_world(settings.db_path))
+    shared, own = tiny_pdf("Shared content"), tiny_pdf("Own content")
+    with running_app(settings) as c:
+        p1 = [upload(c, w.project_key, shared, name="shared.pdf").json(), upload(c, w.project_key, own, name="own.pdf").json()]
+        batch = c.post(f"{API}/batch/upload", files=[("files", ("b.pdf", own, "application/pdf"))], headers=h(w.project_key)).json()
+        p2 = upload(c, w.project2_key, shared, name="shared-too.pdf").json()  # same file, project without retention
+        ids = [u["processingHistoryId"] for u in p1] + [p2["processingHistoryId"]]
+        deadline = time.monotonic() + 30
+        while c.get(f"{API}/batch/{batch['id']}", headers=h(w.project_key)).json()["status"] != "completed" or any(
+            c.get(f"{API}/processing-history/{i}", params={"projectId": pid}, headers=h(w.org_key)).json()["status"] != "completed"
+            for i, pid in zip(ids, [w.project_id, w.project_id, w.project2_id])
+        ):
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+
+        for bad in [{"fileRetentionDays": 0}, {"fileRetentionDays": -1}, {"fileRetentionDays": "7"}, {"fileRetentionDays": True}]:
+            assert_error(c.patch(f"{API}/projects/{w.project_id}", json={"settings": bad}, headers=h(w.project_key)), 400)
+        assert_error(c.patch(f"{API}/projects/{w.project2_id}", json={"settings": {"fileRetentionDays": 1}}, headers=h(w.project_key)), 401)
+        patched = c.patch(f"{API}/projects/{w.project_id}", json={"settings": {"fileRetentionDays": 0.00001}}, headers=h(w.project_key))
+        assert patched.status_code == 200, patched.text
+        assert patched.json()["settings"] == {"fileRetentionDays": 0.00001}
+
+        deadline = time.monotonic() + 20
+        while True:
+            records = [c.get(f"{API}/processing-history/{u['processingHistoryId']}", headers=h(w.project_key)).json() for u in p1]
+            if all(r["status"] == "retention_expired" for r in records):
+                break
+            assert time.monotonic() < deadline, records
+            time.sleep(0.1)
+        # Results stay readable; the own file is gone, the shared one is still needed by project 2.
+        assert all(r["processingResult"]["text"] for r in records)
+        assert_error(c.get(p1[1]["fileUrl"], headers=h(w.project_key)), 404)
+        assert not (settings.data_dir / records[1]["filePath"]).exists()
+        assert c.get(p2["fileUrl"], headers=h(w.project2_key)).content == shared
+        assert (settings.data_dir / records[0]["filePath"]).exists()
+        # The batch keeps its outcome; stats count the expired records out of "completed".
+        b = c.get(f"{API}/batch/{batch['id']}", headers=h(w.project_key)).json()
+        assert b["status"] == "completed" and b["completedFiles"] == 1
+        stats = c.get(f"{API}/processing-history/stats", headers=h(w.project_key)).json()
+        assert stats["total"] == 3 and stats["completed"] == 0
+        # Clearing the setting keeps later files.
+        cleared = c.patch(f"{API}/projects/{w.project_id}", json={"settings": {"fileRetentionDays": None}}, headers=h(w.project_key))
+        assert cleared.json()["settings"] == {}

@@ -1,0 +1,188 @@
+"""End to end: generated invoices and receipts -> ocrdesk.ocr -> extract -> known values."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+pytest.importorskip("ocrdesk._core", reason="the compiled core is not built")
+
+import ocrdesk  # noqa: E402
+from ocrdesk.extract import extract, free_text, preset  # noqa: E402
+
+import evaluate  # noqa: E402
+import invoicegen  # noqa: E402
+
+# A small, fixed sample of the bench corpus: born-digital documents of every language and
+# kind, and two scans. The full corpus runs in benches/test_extract_accuracy.py.
+PDF_SEEDS = [2, 4, 6, 8, 10, 12, 14, 20, 22, 28]
+SCAN_SEEDS = [1, 5]
+
+
+@pytest.fixture(scope="module")
+def pdf_docs() -> list[invoicegen.Generated]:
+    return [invoicegen.build(invoicegen.make_spec(s, scan=False)) for s in PDF_SEEDS]
+
+
+def test_sample_covers_languages_and_kinds(pdf_docs):
+    assert {g.spec.lang for g in pdf_docs} >= {"en", "de", "fr", "th"}
+    assert {g.spec.kind for g in pdf_docs} == {"invoice", "receipt"}
+
+
+def test_born_digital_fields(pdf_docs):
+    results = [evaluate.run_one(g) for g in pdf_docs]
+    scores = [s for _, s in results]
+    per_field = {f: sum(s[f] for s in scores) / len(scores) for f in invoicegen.FIELDS}
+    misses = {g.spec.name: [f for f, ok in s.items() if not ok] for g, s in zip(pdf_docs, scores) if not all(s.values())}
+    assert min(per_field.values()) >= 0.9, (per_field, misses)
+
+
+def test_scans_fields():
+    docs = [invoicegen.build(invoicegen.make_spec(s, scan=True)) for s in SCAN_SEEDS]
+    scores = [evaluate.run_one(g)[1] for g in docs]
+    correct = sum(sum(s.values()) for s in scores)
+    assert correct >= 0.8 * 5 * len(docs), scores
+
+
+def test_meta_line_items_and_not_found(pdf_docs):
+    g = next(d for d in pdf_docs if d.spec.kind == "invoice" and d.spec.lang == "en")
+    doc = ocrdesk.ocr(g.data)
+    schema = dict(invoicegen.SCHEMAS["invoice"])
+    schema = {**schema, "properties": {**schema["properties"], "ibanNumber": {"type": "string", "pattern": "[A-Z]{2}\\d{2}[A-Z0-9 ]{10,30}"}}}
+    result = extract(doc, schema, extractor="offline")
+    meta = result["_meta"]
+    assert meta["extractor"] == "offline"
+    total = meta["fields"]["totalAmount"]
+    assert total["page"] == 1 and 0 < total["confidence"] <= 1 and len(total["bbox"]) == 4
+    x0, y0, x1, y1 = total["bbox"]
+    page = doc.pages[0]
+    assert 0 <= x0 < x1 <= page.width and 0 <= y0 < y1 <= page.height
+    assert result["ibanNumber"] is None and meta["fields"]["ibanNumber"] == {"confidence": 0.0, "page": None, "bbox": None}
+    items = result["lineItems"]
+    assert [round(i["amount"], 2) for i in items] == [round(i["amount"], 2) for i in g.items]
+    assert [i["quantity"] for i in items] == [float(i["quantity"]) for i in g.items]
+    assert [i["description"] for i in items] == [i["description"] for i in g.items]
+
+
+def test_bare_schema_and_types(pdf_docs):
+    g = next(d for d in pdf_docs if d.spec.kind == "invoice")
+    doc = ocrdesk.ocr(g.data)
+    result = extract(doc, {"total": {"type": "integer"}, "paid": {"type": "boolean"}, "currency": {"type": "string", "enum": ["USD", "EUR", "THB", "GBP", "SGD", "AUD", "CHF"]}})
+    assert result["total"] == round(g.truth["total"])
+    assert result["paid"] is None
+    assert result["currency"] == g.truth["currency"]
+
+
+def test_presets_run(pdf_docs):
+    doc = ocrdesk.ocr(pdf_docs[0].data)
+    for name in ("invoice", "receipt", "purchase_order", "thai_tax_invoice", "id_card", "bank_statement"):
+        result = extract(doc, preset(name), extractor="offline")
+        assert set(result) == set(preset(name)["properties"]) | {"_meta"}
+        json.dumps(result)
+
+
+def test_free_text(pdf_docs):
+    doc = ocrdesk.ocr(pdf_docs[0].data)
+    out = free_text(doc)
+    assert out["text"] == doc.text and out["pages"][0]["page"] == 1
+
+
+def test_worker_contract(tmp_path, pdf_docs):
+    """The queue worker calls extract(doc, schema) for structured templates and adds pages/ocrSeconds."""
+    import msgspec
+
+    from ocrdesk.config import Settings
+    from ocrdesk.queue.worker import process_document
+
+    g = next(d for d in pdf_docs if d.spec.kind == "invoice")
+    path = tmp_path / "invoice.pdf"
+    path.write_bytes(g.data)
+    schema = json.dumps(invoicegen.SCHEMAS["invoice"])
+    raw, text, pages = process_document(path, Settings(data_dir=tmp_path), (schema, "structured"))
+    result = msgspec.json.decode(raw)
+    assert pages == 1 and result["_meta"]["pages"] == 1 and "ocrSeconds" in result["_meta"]
+    assert result["totalAmount"] == g.truth["total"]
+
+
+# --------------------------------------------------------------------------- llm
+
+
+class _FakeOpenAI(BaseHTTPRequestHandler):
+    mode = "ok"
+    seen: list[dict[str, Any]] = []
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def do_POST(self) -> None:  # noqa: N802
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        type(self).seen.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
+        if self.mode == "slow":
+            time.sleep(2)
+        content = {
+            "ok": json.dumps({"invoiceNumber": "LLM-1", "invoiceDate": "2024-03-12", "totalAmount": "1,070.00", "currency": "EUR", "vendorName": "Model Co", "lineItems": []}),
+            "bad": "I am sorry, I cannot do that.",
+        }.get(self.mode, "{}")
+        data = json.dumps({"choices": [{"message": {"role": "assistant", "content": content}}]}).encode()
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        except OSError:
+            pass
+
+
+@pytest.fixture
+def fake_llm(monkeypatch):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _FakeOpenAI)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setenv("OCRDESK_LLM_BASE_URL", f"http://127.0.0.1:{server.server_address[1]}/v1")
+    monkeypatch.setenv("OCRDESK_LLM_MODEL", "fake-model")
+    monkeypatch.setenv("OCRDESK_LLM_API_KEY", "sk-test")
+    monkeypatch.setenv("OCRDESK_LLM_TIMEOUT", "0.5")
+    _FakeOpenAI.seen = []
+    yield _FakeOpenAI
+    server.shutdown()
+    server.server_close()
+
+
+def test_llm_extractor(fake_llm, pdf_docs):
+    doc = ocrdesk.ocr(pdf_docs[0].data)
+    fake_llm.mode = "ok"
+    result = extract(doc, invoicegen.SCHEMAS["invoice"], instructions="Dates as ISO.")
+    assert result["_meta"]["extractor"] == "llm"
+    assert result["invoiceNumber"] == "LLM-1" and result["totalAmount"] == 1070.0 and result["lineItems"] == []
+    request = fake_llm.seen[-1]
+    assert request["path"] == "/v1/chat/completions" and request["auth"] == "Bearer sk-test"
+    body = request["body"]
+    assert body["model"] == "fake-model" and body["response_format"]["type"] == "json_schema"
+    assert "Dates as ISO." in body["messages"][0]["content"] and doc.text[:50] in body["messages"][1]["content"]
+    # the schema can opt out
+    offline = extract(doc, {**invoicegen.SCHEMAS["invoice"], "x-extractor": "offline"})
+    assert offline["_meta"]["extractor"] == "offline"
+
+
+@pytest.mark.parametrize(("mode", "note"), [("bad", "llm answer invalid"), ("slow", "llm timed out")])
+def test_llm_falls_back(fake_llm, pdf_docs, mode, note):
+    g = pdf_docs[0]
+    doc = ocrdesk.ocr(g.data)
+    fake_llm.mode = mode
+    result = extract(doc, invoicegen.SCHEMAS[g.spec.kind])
+    assert result["_meta"]["extractor"] == "offline"
+    assert result["_meta"]["note"].startswith(note)
+    assert evaluate.score(g.spec.kind, g.truth, result)["total"]
+
+
+def test_llm_off_by_default(monkeypatch, pdf_docs):
+    monkeypatch.delenv("OCRDESK_LLM_BASE_URL", raising=False)
+    monkeypatch.delenv("OCRDESK_LLM_MODEL", raising=False)
+    doc = ocrdesk.ocr(pdf_docs[0].data)
+    assert extract(doc, invoicegen.SCHEMAS["invoice"])["_meta"]["extractor"] == "offline"
