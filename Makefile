@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SOURCES := $(shell find rust python -type f \( -name '*.rs' -o -name '*.py' -o -name '*.sql' -o -name '*.pyi' \) 2>/dev/null) Cargo.toml pyproject.toml
 
-.PHONY: dev serve test test-py test-rust bench lint clean system-deps
+.PHONY: dev serve test bench bench-core lint clean system-deps
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -39,8 +39,13 @@ test: $(STAMP)
 	$(PY) -m pytest -q tests
 
 bench: $(STAMP)
-	$(PY) -m pip install -q -e ".[bench]" --no-build-isolation 2>/dev/null || $(PY) -m pip install -q tesserocr pytest-benchmark
+	$(PY) -m pip install -q --no-binary tesserocr "tesserocr>=2.7" "orjson>=3.9"
 	$(PY) -m pytest benches -q -s --benchmark-columns=min,median,max,rounds
+
+# the core benchmarks of the OCR library alone (a few minutes)
+bench-core: $(STAMP)
+	$(PY) -m pip install -q --no-binary tesserocr "tesserocr>=2.7"
+	$(PY) -m pytest benches/test_ocr_scanned.py benches/test_rasterize.py benches/test_auto_text.py benches/test_memory.py -q -s
 
 lint: $(STAMP)
 	cargo clippy --no-default-features -q -- -D warnings
