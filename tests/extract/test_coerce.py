@@ -51,6 +51,14 @@ def test_percent_is_flagged_and_codes_are_not_money():
         ("12 มี.ค. 67", Habits(thai=True), "2024-03-12"),
         ("๑๒/๐๓/๒๕๖๗", Habits(thai=True), "2024-03-12"),  # Thai digits
         ("no date", Habits(), None),
+        # OCR damage: dots read as colons/commas, a stray colon, a time glued on, split Thai abbreviations
+        ("07:12:2023", Habits(), "2023-12-07"),
+        ("06.01:2024", Habits(), "2024-01-06"),
+        ("23: Nov. 2025", Habits(), "2025-11-23"),
+        ("14, September 2024", Habits(), "2024-09-14"),
+        ("07/12/202519:01", Habits(), "2025-12-07"),
+        ("25 มิ. ย. 66", Habits(thai=True), "2023-06-25"),
+        ("10:57 12,50", Habits(), None),  # a time and an amount are no date
     ],
 )
 def test_dates(text, habits, want):
@@ -71,3 +79,10 @@ def test_document_habits():
     assert habits_of("Total £1,234.56 on 03/04/2024").day_first
     th = habits_of("ยอดรวม 1,070.00 บาท")
     assert th.thai and th.currency == "THB"
+
+
+def test_baht_sign_read_as_b():
+    from ocrdesk.extract.coerce import parse_amount
+
+    assert parse_amount("B975,136.90", Habits(thai=True)) == 975136.90
+    assert parse_amount("B975", Habits()) is None  # a code, not money

@@ -186,3 +186,69 @@ def test_llm_off_by_default(monkeypatch, pdf_docs):
     monkeypatch.delenv("OCRDESK_LLM_MODEL", raising=False)
     doc = ocrdesk.ocr(pdf_docs[0].data)
     assert extract(doc, invoicegen.SCHEMAS["invoice"])["_meta"]["extractor"] == "offline"
+
+
+def test_worker_passes_instructions_and_template_lang(tmp_path, pdf_docs, monkeypatch):
+    """Instructions reach extract(); a template's "x-lang" (or Thai labels) picks the OCR language."""
+    import msgspec
+
+    import ocrdesk.queue.worker as worker
+    from ocrdesk.config import Settings
+    from ocrdesk.extract import ocr_lang
+
+    seen: dict[str, Any] = {}
+
+    def fake_extract(doc, schema, **kw):
+        seen.update(kw, schema=schema)
+        return {"_meta": {}}
+
+    langs: list[str] = []
+    real_ocr = ocrdesk.ocr
+    monkeypatch.setattr(worker, "_extractor", lambda: fake_extract)
+    monkeypatch.setattr(ocrdesk, "ocr", lambda path, lang="eng", **kw: langs.append(lang) or real_ocr(path, lang=lang, **kw))
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(pdf_docs[0].data)
+    schema = {"type": "object", "x-lang": "eng+tha", "properties": {"total": {"type": "number"}}}
+    raw, _, _ = worker.process_document(path, Settings(data_dir=tmp_path), (json.dumps(schema), "structured", "Amounts in baht."))
+    assert seen["instructions"] == "Amounts in baht." and seen["schema"] == schema
+    assert langs == ["eng+tha"] and msgspec.json.decode(raw)["_meta"]["ocrLang"] == "eng+tha"
+    # two-element templates (older callers) still work
+    worker.process_document(path, Settings(data_dir=tmp_path), (json.dumps(schema), "structured"))
+    assert seen["instructions"] is None
+
+    assert ocr_lang({"total": {"type": "number"}}) == "eng"
+    assert ocr_lang({"total": {"type": "number", "description": "รวมทั้งสิ้น"}}) == "eng+tha"
+    assert ocr_lang({"x-lang": "deu", "total": {"type": "number"}}, "eng") == "deu"
+    assert ocr_lang({"x-lang": "bad lang; rm", "total": {"type": "number"}}) == "eng"
+    assert ocr_lang(preset("thai_tax_invoice")) == "eng+tha"
+    # settings beside the properties of a bare map are not fields
+    assert list(extract(ocrdesk.ocr(pdf_docs[0].data), {"x-lang": "eng", "x-extractor": "offline", "total": {"type": "number"}})) == ["total", "_meta"]
+
+
+def test_ocr_confusions_in_codes_and_totals():
+    """Second looks for scans: a misread code prefix, a code split at a blur, a relaxed label,
+    a currency sign read as a digit (settled by subtotal + tax and the VAT rate)."""
+    from types import SimpleNamespace as NS
+
+    def doc(rows):
+        lines = []
+        for y, words in enumerate(rows):
+            ws = [NS(text=t, bbox=(x, 100 + y * 60, x + w, 130 + y * 60), confidence=c) for t, x, w, c in words]
+            lines.append(NS(words=ws))
+        return NS(pages=[NS(number=1, width=2000, height=3000, lines=lines)], text="")
+
+    schema = {"invoiceNumber": {"type": "string"}, "total": {"type": "number"}}
+    d = doc([
+        [("Rechnung", 100, 200, 90), ("Ne", 310, 50, 60), ("1V23-638", 800, 200, 50)],
+        [("Subtotal", 100, 200, 90), ("81,034.40", 800, 200, 80)],
+        [("VAT", 100, 80, 90), ("7%", 190, 40, 90), ("872.41", 800, 150, 80)],
+        [("Total", 100, 120, 90), ("81,106.81", 800, 200, 70)],
+        [("Cash", 100, 120, 90), ("1,106.81", 800, 200, 90)],
+    ])
+    out = extract(d, schema, extractor="offline")
+    assert out["invoiceNumber"] == "IV23-638" and out["total"] == 1106.81
+    d = doc([[("Invoice", 100, 160, 90), ("No:", 270, 60, 90), ("TX8561", 800, 150, 40), ("33", 955, 45, 40)]])
+    assert extract(d, schema, extractor="offline")["invoiceNumber"] == "TX856133"
+    # a real space between two codes keeps them apart
+    d = doc([[("Invoice", 100, 160, 90), ("No:", 270, 60, 90), ("TX8561", 800, 150, 99), ("33", 980, 45, 99)]])
+    assert extract(d, schema, extractor="offline")["invoiceNumber"] == "TX8561"

@@ -27,7 +27,7 @@ from .offline import NOT_FOUND, Extractor, Found
 from .schema import FieldSpec, SchemaError, normalize_schema
 from .tables import extract_table
 
-__all__ = ["extract", "extract_offline", "free_text", "preset", "PRESETS", "SchemaError", "normalize_schema"]
+__all__ = ["extract", "extract_offline", "free_text", "ocr_lang", "preset", "PRESETS", "SchemaError", "normalize_schema"]
 
 PRESETS = ("invoice", "receipt", "purchase_order", "thai_tax_invoice", "id_card", "bank_statement")
 
@@ -42,6 +42,30 @@ def preset(name: str) -> dict[str, Any]:
     if name not in PRESETS:
         raise KeyError(f"unknown preset {name!r}; presets: {', '.join(PRESETS)}")
     return json.loads(_preset_text(name))
+
+
+_LANG_RE = re.compile(r"[A-Za-z_]{3,}(?:\+[A-Za-z_]{3,})*")
+_THAI_RE = re.compile(r"[\u0e01-\u0e5b]")
+
+
+def ocr_lang(schema: Any, default: str = "eng") -> str:
+    """The OCR language(s) for documents of a template: the schema's ``"x-lang"``
+    (``"eng+tha"``, Tesseract names joined by ``+``) when it has one; otherwise ``default``,
+    with ``+tha`` added when the template itself is written with Thai labels or
+    descriptions (its documents are Thai). Born-digital pages ignore it (text layer)."""
+    if isinstance(schema, str):
+        try:
+            schema = json.loads(schema)
+        except ValueError:
+            return default
+    if not isinstance(schema, dict):
+        return default
+    lang = schema.get("x-lang")
+    if isinstance(lang, str) and _LANG_RE.fullmatch(lang.strip()):
+        return lang.strip()
+    if "tha" not in default.split("+") and _THAI_RE.search(json.dumps(schema, ensure_ascii=False)):
+        return f"{default}+tha"
+    return default
 
 
 def free_text(doc: Any) -> dict[str, Any]:
@@ -161,6 +185,8 @@ def _find(ex: Extractor, f: FieldSpec) -> Found:
         fb = ex.fallback(concept, kind, f)
         if fb.value is not None and fb.confidence > found.confidence:
             found = fb
+    if concept == "total" and found.value is not None:
+        found = ex.check_total(found)
     if concept == "currency" and found.value is None:
         found = ex.fallback("currency", "currency", f)
     if concept is not None:

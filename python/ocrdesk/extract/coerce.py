@@ -170,7 +170,8 @@ def find_amounts(text: str, habits: Habits | None = None) -> list[Amount]:
         num = m.group("num")
         left, right = clean[: m.start()], clean[m.end("num") :]
         glued_left = re.search(r"[^\W\d_]+$", clean[: m.start("num")])
-        if glued_left and not _is_currency_word(glued_left.group(0)):
+        baht_b = glued_left is not None and glued_left.group(0) == "B" and habits.thai and "," in num  # "฿975,136.90" read "B975,136.90"
+        if glued_left and not _is_currency_word(glued_left.group(0)) and not baht_b:
             continue  # A12, INV2024
         glued_right = re.match(r"[^\W\d_]+", right)
         if glued_right and not (_is_currency_word(glued_right.group(0)) or glued_right.group(0).upper() == "CR"):
@@ -257,9 +258,9 @@ _DATE_PATTERNS = [
     # 2024-03-12, 2024/3/12, 2567-03-12
     ("ymd", re.compile(r"(?<!\d)(\d{4})\s?[./\-]\s?(\d{1,2})\s?[./\-]\s?(\d{1,2})(?!\d)")),
     # 12/03/2024, 3.12.24, 12-03-2567
-    ("dmy?", re.compile(r"(?<![\d.,])(\d{1,2})\s?([./\-])\s?(\d{1,2})\s?\2\s?(\d{4}|\d{2})(?![\d,]|\.\d)")),
+    ("dmy?", re.compile(r"(?<![\d.,])(\d{1,2})\s?([./\-])\s?(\d{1,2})\s?\2\s?(\d{4}|\d{2})(?!(?!\d{1,2}:\d{2})[\d,]|\.\d)")),  # a time glued on by OCR may follow
     # 12 March 2024, 12. März 2024, 1er mars 2024, 12-Mar-2024, 12 มี.ค. 67
-    ("d_mon_y", re.compile(r"(?<!\d)(\d{1,2})(?:st|nd|rd|th|er|\.)?[\s\-/.]*(" + _MONTH_ALT + r")\.?[\s\-/.,]*('?\d{4}|'?\d{2})(?!\d)", re.IGNORECASE)),
+    ("d_mon_y", re.compile(r"(?<!\d)(\d{1,2})(?:st|nd|rd|th|er|\.)?[\s\-/.,:;]*(" + _MONTH_ALT + r")\.?[\s\-/.,]*('?\d{4}|'?\d{2})(?!\d)", re.IGNORECASE)),
     # March 12, 2024 / Mar 12 2024
     ("mon_d_y", re.compile(r"(?<![A-Za-z])(" + _MONTH_ALT + r")\.?\s*(\d{1,2})(?:st|nd|rd|th)?,?\s*(\d{4})(?!\d)", re.IGNORECASE)),
     # 20240312
@@ -305,6 +306,9 @@ def find_dates(text: str, habits: Habits | None = None) -> list[FoundDate]:
     habits = habits or Habits()
     clean = thai_digits(unicodedata.normalize("NFKC", text))
     clean = re.sub(r"(?<=[\u0e01-\u0e2e]\.)\s+(?=[\u0e01-\u0e2e]{1,2}\.)", "", clean)  # "ต. ค." -> "ต.ค."
+    clean = re.sub(r"(?<=[\u0e01-\u0e2e][\u0e31-\u0e3a\u0e47-\u0e4e]\.)\s+(?=[\u0e01-\u0e2e]\.?)", "", clean)  # "มิ. ย." -> "มิ.ย."
+    # OCR reads a date's dots as colons or commas: "07:12:2023", "06.01:2024" (four-digit years only)
+    clean = re.sub(r"(?<![\d.,:])(\d{1,2})[.:,;](\d{1,2})[.:,;](\d{4})(?![\d,]|\.\d)", r"\1.\2.\3", clean)
     found: list[FoundDate] = []
     taken: list[tuple[int, int]] = []
     for kind, rx in _DATE_PATTERNS:

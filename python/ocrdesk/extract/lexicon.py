@@ -42,11 +42,11 @@ CONCEPTS: dict[str, Concept] = {
     for c in [
         Concept("doc_number", "id", _l("""
             invoice number=1; invoice no=1; invoice nr=1; invoice num=1; invoice #=1; invoice id=1; inv no=1; inv #=1;
-            inv number=1; invoice=.55; receipt number=1; receipt no=1; receipt #=1; receipt=.5; bill number=.95; bill no=.95;
+            inv number=1; invoice=.55; receipt number=1; receipt no=1; receipt #=1; receipt=.5; receipt id=.9; trans #=.8; trans no=.8; transaction no=.8; transaction #=.8; bill number=.95; bill no=.95;
             document number=.9; document no=.9; doc no=.9; reference number=.6; ref no=.6; number=.6; no=.55; nr=.55; #=.5;
             tax invoice no=1; tax invoice number=1; transaction id=.6; order number=.4;
-            rechnungsnummer=1; rechnungs-nr=1; rechnung nr=1; rechnung-nr=1; rechnungsnr=1; rechnung=.5; belegnummer=.9; beleg-nr=.9; nummer=.6;
-            numéro de facture=1; n° de facture=1; no de facture=1; facture n°=1; facture no=1; facture numéro=1; facture=.5; numéro=.6; n°=.6; reçu n°=1; ticket n°=.9;
+            rechnungsnummer=1; rechnungs-nr=1; rechnung nr=1; rechnung-nr=1; rechnungsnr=1; rechnung=.5; belegnummer=.9; beleg-nr=.9; beleg nr=.9; bon-nr=.95; bon nr=.95; bonnummer=.95; kassenbon-nr=.95; quittungsnummer=.95; quittung nr=.9; nummer=.6;
+            numéro de facture=1; n° de facture=1; no de facture=1; facture n°=1; facture no=1; facture numéro=1; facture=.5; numéro=.6; n°=.6; reçu n°=1; ticket n°=.9; n° de ticket=.95; numéro de ticket=.95; n° de reçu=1;
             เลขที่ใบกำกับภาษี=1; เลขที่ใบแจ้งหนี้=1; เลขที่ใบเสร็จ=1; เลขที่ใบเสร็จรับเงิน=1; เลขที่เอกสาร=.95; เลขที่=.75; ใบกำกับภาษีเลขที่=1; ใบเสร็จเลขที่=1
         """)),
         Concept("po_number", "id", _l("""
@@ -237,7 +237,10 @@ def norm_token(text: str) -> str:
     """Label-matching form: NFKC, lower case, edge punctuation stripped (keeps '#', '%', '°')."""
     t = unicodedata.normalize("NFKC", text).lower().replace("\u0e4d\u0e32", "\u0e33")
     t = t.replace("º", "°").replace("nº", "n°")
-    return t.strip(_EDGE_PUNCT)
+    t = t.strip(_EDGE_PUNCT)
+    if len(t) > 2 and t.endswith(".°"):  # "No.°": a speck after the dot
+        t = t[:-2]
+    return t
 
 
 @dataclass(frozen=True)

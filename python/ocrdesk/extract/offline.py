@@ -160,7 +160,13 @@ class Extractor:
                         continue
                     if all(canon[i + j] == e.tokens[j] for j in range(k)):
                         sim = min(sims[i : i + k])
+                        if sim < 1.0 and k == 1 and not _label_shaped(row, i):
+                            continue  # "Supplies Group" is not "Supplier: Group"
                         found.append(Match(e.concept, e.strength, row, i, i + k, sim, sum(len(t) for t in e.tokens)))
+                    elif k >= 2 and all(canon[i + j] == e.tokens[j] for j in range(k - 1)) and _one_off(canon[i + k - 1], e.tokens[k - 1]):
+                        # a second look: the short last word misread ("Rechnung Ne", "Invoice N0")
+                        sim = min(sims[i : i + k - 1]) * 0.8
+                        found.append(Match(e.concept, e.strength, row, i, i + k, sim, sum(len(t) for t in e.tokens) - 1))
                 if "\u0e00" <= (row.tokens[i].norm[:1] or " ") <= "\u0e7f":
                     found.extend(self._thai_matches(row, i, thai_entries))
             out.extend(_longest(found))
@@ -176,6 +182,7 @@ class Extractor:
             joined += row.tokens[j].norm
             spans.append((joined, j + 1))
         out = []
+        skel_spans = [(_thai_skeleton(c), end) for c, end in spans]
         for e in entries:
             label = e.tokens[0] if len(e.tokens) == 1 else "".join(e.tokens)
             for cand, end in spans:
@@ -187,6 +194,17 @@ class Extractor:
                     out.append(Match(e.concept, e.strength, row, i, i + 1, 0.95, len(label)))
                 elif len(label) >= 4 and text.endswith(label) and len(text) > len(label):
                     out.append(Match(e.concept, e.strength * 0.9, row, i, i + 1, 0.9, len(label)))
+                else:
+                    # OCR drops and confuses Thai vowel and tone marks ("วันที" for "วันที่"): a
+                    # second look compares the words without them
+                    sk = _thai_skeleton(label)
+                    if len(sk) < 3:
+                        continue
+                    hit = next((end for cand, end in skel_spans if cand == sk), None)
+                    if hit is None and skel_spans[0][0].startswith(sk) and len(skel_spans[0][0]) > len(sk):
+                        hit = i + 1
+                    if hit is not None:
+                        out.append(Match(e.concept, e.strength, row, i, hit, 0.88, len(label)))
         return out
 
     def _table_header_rows(self) -> set[int]:
@@ -334,17 +352,32 @@ class Extractor:
                 if mm:
                     return mm.group(0).strip(), _covering(_char_spans(toks), mm.start(), mm.end()) or toks, 1.0
                 return None
-            for t in toks[:4]:
-                raw = coerce.thai_digits(t.text).strip(":;,.()[]")
-                raw = raw.lstrip("#№").strip()
+            for k, t in enumerate(toks[:4]):
+                raw = _clean_id(t.text)
                 if len(raw) < 2 or not _DIGIT.search(raw) or not _ID_TOKEN.match(raw):
                     continue
                 if coerce.find_dates(raw, self.habits) and not re.search(r"[A-Za-z]", raw):
                     continue
                 if re.fullmatch(r"\d{1,3}([,.]\d{3})*[.,]\d{2}", raw):
                     continue  # an amount
-                # Codes printed with spaces ("INV 2024 001") stay split; keep the first piece with digits.
-                return raw, [t], 1.0 if len(raw) >= 3 else 0.7
+                # Codes printed with spaces ("INV 2024 001") stay split; keep the first piece with
+                # digits. But OCR also splits one code at a blur ("TX8561 33", "A-98 1804"): a
+                # digit run glued on at less than a narrow space, by a word read with low
+                # confidence, is the same code.
+                used = [t]
+                for nxt in toks[k + 1 : k + 3]:
+                    prev = used[-1]
+                    gap = nxt.x0 - prev.x1
+                    more = _clean_id(nxt.text)
+                    if not re.fullmatch(r"\d{1,6}", more) or gap > 0.45 * max(prev.h, 1) or min(prev.conf, nxt.conf) >= 90:
+                        break
+                    raw += more
+                    used.append(nxt)
+                q = 1.0 if len(raw) >= 3 else 0.7
+                fixed = _id_confusions(raw)
+                if fixed != raw:
+                    raw, q = fixed, q * 0.95
+                return raw, used, q
             return None
         if kind == "bool":
             v = coerce.parse_bool(text.split()[0])
@@ -390,6 +423,71 @@ class Extractor:
             cands.sort(key=lambda c: -c[0])
             best = cands[0][1]
         return best
+
+    def check_total(self, total: Found) -> Found:
+        """Check a total against subtotal + tax, allowing for the usual OCR misreadings.
+
+        A currency sign read as a digit ("฿1,106.81" -> "81,106.81") or one wrong digit makes
+        the three disagree. When another reading of the printed numbers (leading sign-like
+        character dropped) makes subtotal + tax = total, take that reading; when the total
+        differs from subtotal + tax in one digit and was read with less confidence than
+        both, take the sum. Otherwise the total stays as found."""
+        if not isinstance(total.value, float) or not total.tokens:
+            return total
+        if total.value < 0 and min(t.conf for t in total.tokens) < 60 and not any(
+            a.value < 0 for r in self.layout.rows if r.index != total.tokens[0].row for a in coerce.find_amounts(r.text, self.habits)
+        ):
+            # a grand total is negative on credit notes, whose other amounts are negative too;
+            # alone and read with low confidence, the minus is a speck
+            total = Found(-total.value, total.confidence * 0.9, total.tokens)
+        sub = self.cache.get("subtotal") or self.find("subtotal", "amount", None)
+        tax = self.cache.get("tax") or self.find("tax", "amount", None)
+        self.cache.setdefault("subtotal", sub)
+        self.cache.setdefault("tax", tax)
+        if not isinstance(sub.value, float) or not isinstance(tax.value, float) or not sub.tokens or not tax.tokens:
+            return total
+        if sub.tokens[0].row == total.tokens[0].row or tax.tokens[0].row == total.tokens[0].row or sub.value <= 0 or tax.value < 0:
+            return total
+        if abs(sub.value + tax.value - total.value) < 0.005:
+            return total
+        if total.value < 0 and abs(sub.value + tax.value + total.value) < 0.005:
+            return Found(-total.value, total.confidence, total.tokens)  # a speck read as a minus
+        # Witnesses that pick between consistent readings: the tax rate printed on the tax row
+        # (tax = rate x subtotal), and the total printed again elsewhere (paid, cash).
+        tax_row = self.layout.rows[tax.tokens[0].row]
+        rates = [a.value for a in coerce.find_amounts(tax_row.text, self.habits) if a.percent and 0 < a.value < 30]
+        used_rows = {sub.tokens[0].row, tax.tokens[0].row, total.tokens[0].row}
+        elsewhere = {
+            round(a.value, 2) for r in self.layout.rows if r.index not in used_rows for a in coerce.find_amounts(r.text, self.habits) if a.has_decimals
+        }
+        best = None
+        for i, a in enumerate(self._readings(sub)):
+            for j, b in enumerate(self._readings(tax)):
+                for k, c in enumerate(self._readings(total)):
+                    if abs(a + b - c) >= 0.005:
+                        continue
+                    support = any(abs(a * r / 100 - b) < 0.015 for r in rates) + (round(c, 2) in elsewhere)
+                    key = (-support, i + j + k)
+                    if best is None or key < best[0]:
+                        best = (key, c)
+        if best is not None and best[1] != total.value:
+            return Found(best[1], total.confidence * 0.9, total.tokens)
+        expect = round(sub.value + tax.value, 2)
+        conf = lambda f: min(t.conf for t in f.tokens)  # noqa: E731
+        if _one_digit_apart(f"{expect:.2f}", f"{total.value:.2f}") and conf(total) < min(conf(sub), conf(tax)):
+            return Found(expect, total.confidence * 0.8, total.tokens)
+        return total
+
+    def _readings(self, found: Found) -> list[float]:
+        """The value as read, then as read without a leading 8/B (a currency sign misread)."""
+        out = [found.value]
+        text = " ".join(t.text for t in found.tokens)
+        mm = re.search(r"(?<![\d.,])[8B](?=\d)", text)
+        if mm:
+            alt = coerce.parse_amount(text[: mm.start()] + text[mm.end() :], self.habits)
+            if alt is not None and alt != found.value:
+                out.append(alt)
+        return out
 
     def _block_below(self, m: Match, first: list[Token]) -> tuple[str, list[Token]]:
         """An address: the segment below a label and the aligned rows under it."""
@@ -557,7 +655,92 @@ class Extractor:
                     best = (score, seg, text)
         if best is None:
             return NOT_FOUND
-        return Found(best[2], max(0.3, min(0.8, 0.35 + best[0] * 0.2)), best[1])
+        seg, text = self._whole_name(best[1], rows, typical)
+        return Found(text, max(0.3, min(0.8, 0.35 + best[0] * 0.2)), seg)
+
+    def _whole_name(self, seg: list[Token], rows: list[Row], typical: float) -> tuple[list[Token], str]:
+        """A name OCR broke in two: the piece in the row just above or below, in the same big
+        type and overlapping it across ("Blue Harbor Supplies" / "Group"), joins it; stray
+        low-confidence specks at its ends go."""
+        h = max(t.h for t in seg)
+        row = self.layout.rows[seg[0].row]
+        x0, x1 = min(t.x0 for t in seg), max(t.x1 for t in seg)
+        pieces = [seg]
+        if h > 1.15 * typical:  # only names set larger than the body text
+            for r in (self.layout.rows[row.index - 1] if row.index > 0 else None, self.layout.rows[row.index + 1] if row.index + 1 < len(self.layout.rows) else None):
+                if r is None or r.page != row.page:
+                    continue
+                gap = max(r.y0 - row.y1, row.y0 - r.y1)
+                if gap > 0.6 * h:
+                    continue
+                for other in r.segments:
+                    oh = max(t.h for t in other)
+                    ox0, ox1 = min(t.x0 for t in other), max(t.x1 for t in other)
+                    text = " ".join(t.text for t in other)
+                    if not (0.7 * h <= oh <= 1.4 * h) or ox1 < x0 - 2 * h or ox0 > x1 + 2 * h:
+                        continue
+                    if other[0].idx in self.starts.get(r.index, set()) or re.search(r"\d", text) or len(re.findall(r"[^\W\d_]", text)) < 2:
+                        continue
+                    if norm_token(text) in _TITLE_WORDS:
+                        continue
+                    pieces.append(other)
+        if len(pieces) > 1:
+            # same line (rows overlapping in height): left to right; else top to bottom
+            pieces.sort(key=lambda p: (round(p[0].y0 / h) if all(abs(q[0].y0 - p[0].y0) > 0.5 * h for q in pieces if q is not p) else 0, p[0].x0))
+        toks = [t for p in pieces for t in p]
+        while len(toks) > 1 and toks[0].conf < 40 and len(toks[0].norm) <= 3:
+            toks = toks[1:]
+        while len(toks) > 1 and toks[-1].conf < 40 and len(toks[-1].norm) <= 3:
+            toks = toks[:-1]
+        return toks, " ".join(t.text for t in toks).strip(" :-|")
+
+
+_THAI_MARKS_RE = re.compile("[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]")
+
+
+_LEAD_DIGIT_AS_LETTER = {"1": "I", "0": "O", "5": "S", "8": "B", "|": "I", "!": "I"}
+
+
+def _clean_id(text: str) -> str:
+    """A code as OCR gives it, without edge punctuation and stray marks ("..-F2393879" -> "F2393879")."""
+    raw = coerce.thai_digits(text).strip(":;,.()[]'\"`~*_»«“”‘’")
+    raw = raw.lstrip("#№-–—=").strip()
+    raw = re.sub(r"(?<=[A-Za-z0-9])\+(?=\d)", "-", raw)  # "INV+2023-5662": a hyphen read as a plus
+    return raw.rstrip("-–—=")
+
+
+def _id_confusions(raw: str) -> str:
+    """Undo the usual OCR confusions in a code's letter prefix: "1V23-638" -> "IV23-638".
+
+    Only where the code's shape leaves no doubt: one digit that looks like a capital, then
+    capitals, then digits (codes starting with a digit and a letter are rare; a letter
+    prefix like IV/INV/SO is common)."""
+    m = re.fullmatch(r"([1058|!])([A-Z]{1,3})([\-/.]?\d.*)", raw)
+    if m:
+        return _LEAD_DIGIT_AS_LETTER[m.group(1)] + m.group(2) + m.group(3)
+    return raw
+
+
+def _thai_skeleton(text: str) -> str:
+    """Thai text without the vowel and tone marks above and below the line (OCR's weak spot)."""
+    return _THAI_MARKS_RE.sub("", text)
+
+
+def _one_off(got: str, want: str) -> bool:
+    """A short word read with one wrong character, its first one right ("ne" for "nr", "n0" for "no")."""
+    return 2 <= len(want) <= 3 and len(got) == len(want) and got[:1] == want[:1] and got != want and sum(a != b for a, b in zip(got, want)) == 1 and not got.isdigit()
+
+
+def _label_shaped(row: Row, i: int) -> bool:
+    """A word that reads like a label: ends with a colon, or ends its segment."""
+    tok = row.tokens[i]
+    if tok.text.endswith((":", "：")):
+        return True
+    return i + 1 >= len(row.tokens) or row.tokens[i + 1].seg != tok.seg or row.tokens[i + 1].text in (":", "：")
+
+
+def _one_digit_apart(a: str, b: str) -> bool:
+    return len(a) == len(b) and sum(x != y for x, y in zip(a, b)) == 1
 
 
 def _walk(fields: list[FieldSpec]):

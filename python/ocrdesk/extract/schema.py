@@ -56,7 +56,8 @@ def properties_of(schema: Any) -> tuple[dict[str, Any], list[str]]:
         required = schema.get("required") or []
         return props, [r for r in required if isinstance(r, str)]
     required = [k for k, v in schema.items() if isinstance(v, dict) and v.get("required") is True]
-    return {k: v for k, v in schema.items() if not k.startswith("$")}, required
+    # "x-..." settings beside the properties ("x-lang", "x-extractor") are not fields
+    return {k: v for k, v in schema.items() if not k.startswith("$") and not (k.startswith("x-") and not isinstance(v, dict))}, required
 
 
 def _looks_like_property(value: Any) -> bool:

@@ -31,6 +31,7 @@ __all__ = ["WorkerPool", "process_document", "PermanentError"]
 log = logging.getLogger("ocrdesk.queue")
 
 HEARTBEAT_SECONDS = 5.0
+TEMPLATE_INSTRUCTIONS = "SELECT instructions FROM templates WHERE id = ?"
 REAP_SECONDS = 10.0
 
 
@@ -69,34 +70,62 @@ class Processed(tuple):  # type: ignore[type-arg]
     document: bytes | None = None
 
 
-def process_document(path: Path, settings: Settings, template: tuple[str, str] | None) -> tuple[bytes, str, int]:
-    """OCR one file (blocking; run it in a thread). Returns (result JSON, text, page count)
-    as a :class:`Processed` that also carries the OCR document."""
+def _template_lang(schema: Any, default: str) -> str:
+    """The OCR language for a template's documents (its ``"x-lang"``, see ocrdesk.extract.ocr_lang)."""
+    try:
+        from ocrdesk.extract import ocr_lang
+    except ImportError:
+        return default
+    return ocr_lang(schema, default)
+
+
+def process_document(path: Path, settings: Settings, template: tuple[str, ...] | None) -> tuple[bytes, str, int]:
+    """OCR one file (blocking; run it in a thread). ``template`` is (schema JSON, extraction
+    mode[, instructions]). Returns (result JSON, text, page count) as a :class:`Processed`
+    that also carries the OCR document."""
     import ocrdesk
 
+    schema: Any = msgspec.json.decode(template[0]) if template is not None else None
+    lang = _template_lang(schema, settings.ocr_lang) if schema is not None else settings.ocr_lang
+    note = None
     started = time.perf_counter()
-    doc = ocrdesk.ocr(
-        path,
-        lang=settings.ocr_lang,
-        mode=settings.ocr_mode,
-        dpi=settings.ocr_dpi,
-        max_file_size=settings.max_upload_bytes,
-        max_pages=settings.max_pages,
-        max_megapixels=settings.max_megapixels,
-    )
+
+    def run(lang: str) -> Any:
+        return ocrdesk.ocr(
+            path,
+            lang=lang,
+            mode=settings.ocr_mode,
+            dpi=settings.ocr_dpi,
+            max_file_size=settings.max_upload_bytes,
+            max_pages=settings.max_pages,
+            max_megapixels=settings.max_megapixels,
+        )
+
+    try:
+        doc = run(lang)
+    except ocrdesk.errors.LanguageNotAvailableError:
+        if lang == settings.ocr_lang:
+            raise
+        # The template asks for a language this server lacks: OCR with the server's own.
+        note = f"template language {lang!r} is not installed; OCR used {settings.ocr_lang!r}"
+        doc = run(settings.ocr_lang)
     seconds = round(time.perf_counter() - started, 3)
     pages = list(doc.pages)
     result: Any = None
     if template is not None:
-        schema_json, mode = template
+        mode = template[1]
+        instructions = template[2] if len(template) > 2 else None
         extract = _extractor()
         if mode == "structured" and extract is not None:
-            result = extract(doc, msgspec.json.decode(schema_json))
+            result = extract(doc, schema, instructions=instructions)
             if isinstance(result, dict):
                 meta = result.setdefault("_meta", {})
                 if isinstance(meta, dict):
                     meta.setdefault("pages", len(pages))
                     meta.setdefault("ocrSeconds", seconds)
+                    meta.setdefault("ocrLang", lang if note is None else settings.ocr_lang)
+                    if note:
+                        meta.setdefault("ocrNote", note)
     if result is None:
         result = {
             "text": doc.text,
@@ -125,7 +154,7 @@ class WorkerPool:
         settings: Settings,
         *,
         concurrency: int | None = None,
-        processor: Callable[[Path, Settings, tuple[str, str] | None], tuple[bytes, str, int]] = process_document,
+        processor: Callable[[Path, Settings, tuple[str, ...] | None], tuple[bytes, str, int]] = process_document,
     ) -> None:
         self.db = db
         self.files = files
@@ -221,7 +250,11 @@ class WorkerPool:
             sha = await self.jobs.upload_sha(record.upload_id)
             if sha is None or not self.files.exists(sha):
                 raise PermanentError("the uploaded file is missing from storage")
-            template = await self.jobs.template_for(record.template_id) if record.template_id else None
+            template: tuple[str, ...] | None = await self.jobs.template_for(record.template_id) if record.template_id else None
+            if template is not None:
+                # the template's instructions, for the llm extractor
+                instructions = await self.db.fetchval(TEMPLATE_INSTRUCTIONS, (record.template_id,))
+                template = (*template, instructions)
             path = self.files.path_for(sha)
             processed = await anyio.to_thread.run_sync(
                 self.processor, path, self.settings, template, limiter=self._limiter
