@@ -27,7 +27,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 REPO_DIR = BENCH_DIR.parent
 RESULTS_FILE = REPO_DIR / "bench-results" / "server.txt"
 API = "/v1/openapi"
-KEY_RE = re.compile(r"\bocr_[A-Za-z0-9_-]{40}\b")
+KEY_RE = re.compile(r"ocr_[A-Za-z0-9_-]{40}(?![A-Za-z0-9_-])")
 
 
 def free_port() -> int:

@@ -7,6 +7,7 @@ of the bytes, never from anything a user sent, and identical uploads share one c
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import re
 import tempfile
@@ -18,16 +19,19 @@ __all__ = ["FileStore", "Incoming", "sniff", "safe_file_name", "file_type_for"]
 
 HEAD_BYTES = 4096
 SPOOL_BYTES = 1024 * 1024  # files up to this size are held in memory until committed
+_tmp_counter = itertools.count()
 _SHA_RE = re.compile(r"^[0-9a-f]{64}$")
 
 
 class Incoming:
-    """A file being received, hashed as it arrives, then committed under its hash.
+    """A file being received, then committed under the sha256 of its bytes.
 
-    Up to ``SPOOL_BYTES`` it is kept in memory and written to disk once, by :meth:`commit`
-    (``commit_async`` does that in a thread, off the event loop): creating a temp file per
-    upload on the event loop cost more than parsing the whole upload. Bigger files spill to a
-    temp file as soon as they pass the threshold, so memory stays bounded per upload.
+    Up to ``SPOOL_BYTES`` it is kept in memory and hashed and written to disk once, by
+    :meth:`commit`, off the event loop (``commit_async`` runs it in a thread; the upload
+    endpoint runs it on the database writer's thread, in the same hop as its insert): creating
+    a temp file per upload on the event loop cost more than parsing the whole upload. Bigger
+    files spill to a temp file as soon as they pass the threshold (hashed as they arrive from
+    then on), so memory stays bounded per upload.
     """
 
     def __init__(self, store: FileStore) -> None:
@@ -35,7 +39,8 @@ class Incoming:
         self._buffer: bytearray | None = bytearray()
         self._fh: Any = None
         self.tmp_path: Path | None = None
-        self._hash = hashlib.sha256()
+        self._hash: Any = None  # only once spilled; in-memory files are hashed in one go
+        self._digest: str | None = None
         self.size = 0
         self.head = b""  # first bytes, for type sniffing
         self.sha256: str | None = None
@@ -44,26 +49,38 @@ class Incoming:
     def write(self, chunk: bytes | bytearray | memoryview) -> None:
         if len(self.head) < HEAD_BYTES:
             self.head += bytes(chunk[: HEAD_BYTES - len(self.head)])
-        if self._buffer is not None and len(self._buffer) + len(chunk) <= SPOOL_BYTES:
-            self._buffer += chunk
+        buffer = self._buffer
+        if buffer is not None and len(buffer) + len(chunk) <= SPOOL_BYTES:
+            buffer += chunk
         else:
-            if self._buffer is not None:
+            if buffer is not None:
                 self._spill()
             self._fh.write(chunk)
-        self._hash.update(chunk)
+            self._hash.update(chunk)
         self.size += len(chunk)
+
+    def digest(self) -> str:
+        """The sha256 (hex) of the bytes received so far; call once the file is complete."""
+        if self._digest is None:
+            if self._hash is not None:
+                self._digest = self._hash.hexdigest()
+            else:
+                self._digest = hashlib.sha256(self._buffer or b"").hexdigest()
+        return self._digest
 
     def _spill(self) -> None:
         fd, name = tempfile.mkstemp(dir=self._store.tmp_dir, prefix="in-")
         self._fh = os.fdopen(fd, "wb")
         self.tmp_path = Path(name)
+        self._hash = hashlib.sha256()
         if self._buffer:
             self._fh.write(self._buffer)
+            self._hash.update(self._buffer)
         self._buffer = None
 
     def commit(self) -> str:
         """Move into place; returns the sha256. Idempotent for identical content."""
-        sha = self._hash.hexdigest()
+        sha = self.digest()
         final = self._store.path_for(sha)
         self._store.ensure_parent(final)
         try:
@@ -71,14 +88,31 @@ class Incoming:
             os.utime(final)
         except FileNotFoundError:
             if self._buffer is not None:
-                self._spill()
-            self._fh.close()
-            os.replace(self.tmp_path, final)  # type: ignore[arg-type]
+                self._write_new(final)
+            else:
+                self._fh.close()
+                os.replace(self.tmp_path, final)  # type: ignore[arg-type]
         else:
             self._close_and_remove()
         self._buffer = None
         self.sha256, self.path = sha, final
         return sha
+
+    def _write_new(self, final: Path) -> None:
+        """The in-memory bytes to ``final``, through a temp file renamed into place."""
+        name = f"{self._store.tmp_dir}/in-{os.getpid()}-{next(_tmp_counter)}"
+        try:
+            fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
+        except FileExistsError:  # a leftover of an earlier process with the same pid
+            fd, name = tempfile.mkstemp(dir=self._store.tmp_dir, prefix="in-")
+        self.tmp_path = Path(name)
+        try:
+            view = memoryview(self._buffer or b"")
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
+        os.replace(name, final)
 
     async def commit_async(self) -> str:
         import anyio.to_thread

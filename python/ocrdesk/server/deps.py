@@ -28,7 +28,21 @@ def base_url(request: Request[Any, Any, Any], ctx: AppContext) -> str:
     """Where this server is reachable, for absolute ``fileUrl`` values."""
     if ctx.settings.public_url:
         return ctx.settings.public_url.rstrip("/")
-    return str(request.base_url).rstrip("/")
+    scope = request.scope
+    # Building the URL object is a measurable part of a small request; the inputs repeat.
+    cache_key = (
+        scope.get("scheme"), request.headers.get("host"), scope.get("server"), scope.get("app_root_path"), scope.get("root_path")
+    )
+    found = _BASE_URLS.get(cache_key)
+    if found is None:
+        found = str(request.base_url).rstrip("/")
+        if len(_BASE_URLS) > 256:
+            _BASE_URLS.clear()
+        _BASE_URLS[cache_key] = found
+    return found
+
+
+_BASE_URLS: dict[tuple[Any, ...], str] = {}
 
 
 dependencies = {

@@ -64,7 +64,7 @@ class ParsedForm:
             for value in self.fields[name]:
                 digest.update(f"f\x00{name}\x00{value}\x00".encode())
         for f in self.files:
-            digest.update(f"F\x00{f.field}\x00{f.filename}\x00{f.incoming.sha256}\x00".encode())
+            digest.update(f"F\x00{f.field}\x00{f.filename}\x00{f.incoming.digest()}\x00".encode())
         return digest.hexdigest()
 
     def discard(self) -> None:
@@ -80,8 +80,13 @@ async def read_form(
     file_fields: frozenset[str],
     max_file_bytes: int,
     max_files: int,
+    commit: bool = True,
 ) -> ParsedForm:
-    """Parse the request body; file fields are committed to the store, the rest kept as text."""
+    """Parse the request body; file fields are committed to the store, the rest kept as text.
+
+    With ``commit=False`` the files are left for the caller to commit (``Incoming.commit``),
+    e.g. on the database writer's thread together with the insert that records them.
+    """
     content_type = request.headers.get("content-type", "")
     media, _, params = content_type.partition(";")
     if media.strip().lower() != "multipart/form-data":
@@ -137,7 +142,8 @@ async def read_form(
                             current_text.extend(event)
                     else:  # end of a part
                         if current_file is not None:
-                            await current_file.incoming.commit_async()
+                            if commit:
+                                await current_file.incoming.commit_async()
                         elif current_text is not None and segment is not None:
                             charset = segment.charset or "utf-8"
                             try:

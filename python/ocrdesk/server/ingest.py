@@ -30,6 +30,7 @@ __all__ = ["handle_upload", "handle_batch_upload", "upload_request_body", "batch
 FILE_TYPES = ("pdf", "image", "document")
 SUPPORTED = "PDF, PNG, JPEG, TIFF, WebP, BMP, GIF"
 MAX_IDEMPOTENCY_KEY = 255
+_UPLOAD_FIELDS = frozenset({"file"})
 
 
 def _string(description: str, **kw: Any) -> Schema:
@@ -118,11 +119,11 @@ def _document(ctx: AppContext, part: FormFile, name: str | None) -> NewDocument:
     display = safe_file_name(name or part.filename)
     if mime is None:
         raise ApiError(415, f"Unsupported file type for {display!r}: accepted are {SUPPORTED}")
-    assert part.incoming.sha256 is not None
+    sha = part.incoming.sha256  # None until committed (POST /upload commits on the writer's thread)
     return NewDocument(
         file_name=display,
-        sha256=part.incoming.sha256,
-        file_path=ctx.files.relative_path(part.incoming.sha256),
+        sha256=sha or "",
+        file_path=ctx.files.relative_path(sha) if sha else "",
         file_size=part.size,
         mime_type=mime,
         file_type=file_type_for(mime),
@@ -150,7 +151,12 @@ def _replay(found: tuple[str, str, int, str], path: str, request_hash: str) -> R
 async def handle_upload(request: Request[Any, Any, Any], ctx: AppContext, principal: Principal) -> Response[Any]:
     idem_key = _idempotency_key(request)
     form = await read_form(
-        request, ctx.files, file_fields=frozenset({"file"}), max_file_bytes=ctx.settings.max_upload_bytes, max_files=1
+        request,
+        ctx.files,
+        file_fields=_UPLOAD_FIELDS,
+        max_file_bytes=ctx.settings.max_upload_bytes,
+        max_files=1,
+        commit=False,
     )
     try:
         project = await resolve_project(ctx, principal, form.value("projectId") or None)
@@ -174,10 +180,11 @@ async def handle_upload(request: Request[Any, Any, Any], ctx: AppContext, princi
             raise ApiError(400, problems)
         if batch_id is not None and not await ctx.batches.exists(project.id, batch_id):
             raise ApiError(404, "Batch not found")
+        incoming = parts[0].incoming
         doc = _document(ctx, parts[0], form.value("fileName"))
 
-        request_hash = form.request_hash()
-        path = request.url.path
+        path = request.scope["path"]
+        request_hash = form.request_hash() if idem_key is not None else ""
         if idem_key is not None:
             found = await ctx.idempotency.lookup(principal.key_id, idem_key)
             if found is not None:
@@ -192,6 +199,10 @@ async def handle_upload(request: Request[Any, Any, Any], ctx: AppContext, princi
                 found = IdempotencyKeys.find_sync(conn, principal.key_id, idem_key)
                 if found is not None:
                     return _replay(found, path, request_hash)
+            # The file was moved into place by ``incoming.commit`` just before, on this thread.
+            assert incoming.sha256 is not None
+            doc.sha256 = incoming.sha256
+            doc.file_path = files.relative_path(incoming.sha256)
             now = now_iso()
             upload_id, record_id, created_at = History.insert_document(
                 conn,
@@ -225,7 +236,8 @@ async def handle_upload(request: Request[Any, Any, Any], ctx: AppContext, princi
                 IdempotencyKeys.save_sync(conn, principal.key_id, idem_key, path, request_hash, 201, encoded.decode())
             return encoded
 
-        stored = await ctx.db.write(store)
+        files = ctx.files
+        stored = await ctx.db.write(store, before=incoming.commit)
         if isinstance(stored, Response):
             return stored
         body = stored

@@ -68,6 +68,21 @@ def _statements(script: str) -> Iterable[str]:
         raise RuntimeError(f"incomplete SQL statement in migration: {buffer[:80]!r}")
 
 
+def _open_inline(path: Path) -> sqlite3.Connection:
+    """A read-only connection for point lookups on the event loop's thread (``Database.lookup``).
+
+    A short busy timeout: it must never hold the event loop; a busy file falls back to the pool.
+    """
+    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    for pragma in PRAGMAS:
+        if "busy_timeout" not in pragma and "journal_mode" not in pragma:
+            conn.execute(pragma)
+    conn.execute("PRAGMA busy_timeout = 20")
+    conn.execute("PRAGMA query_only = ON")
+    return conn
+
+
 async def _open(path: Path) -> aiosqlite.Connection:
     conn = await aiosqlite.connect(str(path), isolation_level=None)
     conn.row_factory = sqlite3.Row
@@ -138,9 +153,12 @@ class Database:
         self._readers: asyncio.Queue[aiosqlite.Connection] | None = None
         self._all_readers: list[aiosqlite.Connection] = []
         self._write_lock = asyncio.Lock()
-        self._pending_writes: list[tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any]]] = []
+        self._pending_writes: list[
+            tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any], Callable[[], Any] | None]
+        ] = []
         self._group_writer_running = False
         self._group_task: asyncio.Task[None] | None = None
+        self._inline: sqlite3.Connection | None = None
         self.version = 0
 
     async def open(self, migrate: bool = True) -> Database:
@@ -154,9 +172,13 @@ class Database:
             await reader.execute("PRAGMA query_only = ON")
             self._all_readers.append(reader)
             self._readers.put_nowait(reader)
+        self._inline = _open_inline(self.path)
         return self
 
     async def close(self) -> None:
+        if self._inline is not None:
+            self._inline.close()
+            self._inline = None
         for reader in self._all_readers:
             await reader.close()
         self._all_readers.clear()
@@ -192,6 +214,23 @@ class Database:
             rows = await conn.execute_fetchall(sql, params)
         return rows[0] if rows else None  # type: ignore[index]
 
+    async def lookup(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Row | None:
+        """The first row of a point lookup by primary key or unique index, read on the calling thread.
+
+        Such a read takes microseconds, far less than the round trip to a reader's thread (two
+        GIL hand-offs and an event-loop wake-up), so the per-request lookups (API key, project)
+        are done inline. WAL readers do not wait for writers; should the file be busy anyway
+        (WAL recovery), the lookup falls back to the reader pool, which may wait its turn.
+        """
+        conn = self._inline
+        if conn is not None:
+            try:
+                return conn.execute(sql, params).fetchone()  # type: ignore[no-any-return]
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+        return await self.fetchone(sql, params)
+
     async def fetchall(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
         async with self.reader() as conn:
             return list(await conn.execute_fetchall(sql, params))
@@ -216,7 +255,7 @@ class Database:
             else:
                 await conn.execute("COMMIT")
 
-    async def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+    async def write(self, fn: Callable[[sqlite3.Connection], T], before: Callable[[], Any] | None = None) -> T:
         """Run ``fn(connection)`` atomically on the writer's thread and return its result.
 
         Group commit: calls that arrive while the writer is busy are run together, in one
@@ -225,10 +264,15 @@ class Database:
         exception back). Under concurrent uploads this turns a transaction, four thread
         hand-offs and a WAL commit per request into one of each per group. ``fn`` must be
         plain synchronous SQL on the given connection: it runs on another thread.
+
+        ``before`` (optional) runs on the same thread just before the group's transaction
+        starts, outside it (e.g. moving an uploaded file into place): one thread hop for
+        both, and the write lock is not held during file I/O. If it raises, ``fn`` is skipped
+        and the exception is returned to this caller only.
         """
         assert self._writer is not None, "database not open"
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._pending_writes.append((fn, future))
+        self._pending_writes.append((fn, future, before))
         if not self._group_writer_running:
             self._group_writer_running = True
             self._group_task = asyncio.get_running_loop().create_task(self._run_grouped_writes())
@@ -243,10 +287,12 @@ class Database:
                     assert writer is not None
                     try:
                         # aiosqlite runs this on the connection's own thread, as it runs everything.
-                        outcomes = await writer._execute(_grouped_transaction, writer._conn, [fn for fn, _ in group])
+                        outcomes = await writer._execute(
+                            _grouped_transaction, writer._conn, [(fn, before) for fn, _, before in group]
+                        )
                     except BaseException as exc:  # the transaction as a whole failed (e.g. COMMIT)
                         outcomes = [(False, exc)] * len(group)
-                for (_, future), (ok, value) in zip(group, outcomes):
+                for (_, future, _), (ok, value) in zip(group, outcomes):
                     if not future.done():
                         if ok:
                             future.set_result(value)
@@ -280,12 +326,24 @@ class Database:
 MAX_WRITE_GROUP = 64  # calls per grouped transaction
 
 
-def _grouped_transaction(conn: sqlite3.Connection, fns: list[Callable[[sqlite3.Connection], Any]]) -> list[tuple[bool, Any]]:
-    """On the writer's thread: one transaction, one savepoint per call."""
+def _grouped_transaction(
+    conn: sqlite3.Connection, calls: list[tuple[Callable[[sqlite3.Connection], Any], Callable[[], Any] | None]]
+) -> list[tuple[bool, Any]]:
+    """On the writer's thread: each call's ``before`` step, then one transaction, one savepoint per call."""
+    failed: dict[int, BaseException] = {}
+    for i, (_, before) in enumerate(calls):
+        if before is not None:
+            try:
+                before()
+            except Exception as exc:
+                failed[i] = exc
     outcomes: list[tuple[bool, Any]] = []
     conn.execute("BEGIN IMMEDIATE")
     try:
-        for fn in fns:
+        for i, (fn, _) in enumerate(calls):
+            if i in failed:
+                outcomes.append((False, failed[i]))
+                continue
             conn.execute("SAVEPOINT grouped_write")
             try:
                 value = fn(conn)

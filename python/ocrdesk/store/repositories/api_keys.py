@@ -89,7 +89,7 @@ class ApiKeys:
         return raw, key
 
     async def get(self, key_id: str) -> ApiKey | None:
-        row = await self.db.fetchone(BY_ID, (key_id,))
+        row = await self.db.lookup(BY_ID, (key_id,))
         return _row(row) if row else None
 
     async def authenticate(self, raw: str) -> ApiKey | None:
@@ -97,7 +97,7 @@ class ApiKeys:
         if not looks_like_key(raw):
             return None
         digest = hash_key(raw)
-        row = await self.db.fetchone(BY_HASH, (digest,))
+        row = await self.db.lookup(BY_HASH, (digest,))
         # The index lookup finds the candidate; the constant-time compare is the check.
         if row is None or not hmac.compare_digest(row["key_hash"], digest):
             return None

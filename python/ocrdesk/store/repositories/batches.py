@@ -91,7 +91,7 @@ class Batches:
         return batch_from_row(row, ids)
 
     async def exists(self, project_id: str, batch_id: str) -> bool:
-        return await self.db.fetchone(BY_ID, (batch_id, project_id)) is not None
+        return await self.db.lookup(BY_ID, (batch_id, project_id)) is not None
 
     async def get(self, project_id: str, batch_id: str) -> Batch | None:
         row = await self.db.fetchone(BY_ID, (batch_id, project_id))

@@ -46,7 +46,7 @@ class Projects:
         return project
 
     async def get(self, project_id: str) -> Project | None:
-        row = await self.db.fetchone(BY_ID, (project_id,))
+        row = await self.db.lookup(BY_ID, (project_id,))
         return _row(row) if row else None
 
     async def by_name(self, organization_id: str, name: str) -> Project | None:

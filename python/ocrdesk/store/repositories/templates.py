@@ -80,7 +80,7 @@ class Templates:
         return template
 
     async def get(self, project_id: str, template_id: str) -> Template | None:
-        row = await self.db.fetchone(BY_ID, (template_id, project_id))
+        row = await self.db.lookup(BY_ID, (template_id, project_id))
         return _row(row) if row else None
 
     async def list(self, project_id: str) -> list[Template]:
