@@ -64,11 +64,11 @@ pub fn document_from_json(py: Python<'_>, data: PyBackedBytes) -> PyResult<PyDoc
 
 /// (id, uploadId, fileName, status, error, result JSON, text, document, original)
 type RecordTuple<'py> = (
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
+    PyBackedStr,
+    PyBackedStr,
+    PyBackedStr,
+    PyBackedStr,
+    Option<PyBackedStr>,
     Option<PyBackedBytes>,
     Option<PyBackedStr>,
     Option<Bound<'py, PyAny>>,
@@ -109,10 +109,8 @@ impl BatchWriter {
     fn scan(&mut self, py: Python<'_>, results: Vec<Option<PyBackedBytes>>) -> PyResult<()> {
         let inner = &mut self.inner;
         py.detach(|| {
-            for r in &results {
-                inner.scan(r.as_deref())?;
-            }
-            Ok(())
+            let results: Vec<Option<&[u8]>> = results.iter().map(|r| r.as_deref()).collect();
+            inner.scan_many(&results)
         })
         .map_err(to_pyerr)
     }
@@ -131,11 +129,10 @@ impl BatchWriter {
         let inner = &mut self.inner;
         let out = py
             .detach(|| {
-                let mut out = Vec::new();
-                for ((id, upload_id, file_name, status, error, result_json, text, original), doc) in
-                    plain.iter().zip(&docs)
-                {
-                    let rec = BatchRecord {
+                let recs: Vec<BatchRecord> = plain
+                    .iter()
+                    .zip(&docs)
+                    .map(|((id, upload_id, file_name, status, error, result_json, text, original), doc)| BatchRecord {
                         id,
                         upload_id,
                         file_name,
@@ -145,10 +142,9 @@ impl BatchWriter {
                         text: text.as_deref(),
                         document: doc.as_deref(),
                         original: original.as_deref(),
-                    };
-                    out.extend(inner.record(&rec)?);
-                }
-                Ok(out)
+                    })
+                    .collect();
+                inner.records(&recs)
             })
             .map_err(to_pyerr)?;
         Ok(PyBytes::new(py, &out))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
 import time
 from pathlib import Path
 
@@ -45,6 +46,21 @@ def test_retention_deletes_expired_files_but_keeps_results(tmp_path: Path) -> No
         assert all(r["processingResult"]["text"] for r in records)
         assert_error(c.get(p1[1]["fileUrl"], headers=h(w.project_key)), 404)
         assert not (settings.data_dir / records[1]["filePath"]).exists()
+        # Every export format still works without the file; the PDF page is text only.
+        url = f"{API}/processing-history/{records[1]['id']}/result"
+        for fmt in ["json", "text", "xml", "html", "csv", "pdf", "docx", "hocr", "alto", "tsv"]:
+            r = c.get(url, params={"format": fmt}, headers=h(w.project_key))
+            assert r.status_code == 200, (fmt, r.text)
+        assert "Own content" in c.get(url, params={"format": "text"}, headers=h(w.project_key)).text
+        assert "Own" in c.get(url, params={"format": "tsv"}, headers=h(w.project_key)).text  # word boxes kept
+        pdf = tmp_path / "expired.pdf"
+        pdf.write_bytes(c.get(url, params={"format": "pdf"}, headers=h(w.project_key)).content)
+        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        assert "Own content" in text
+        images = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True).stdout
+        assert len(images.splitlines()) == 2  # header and rule: no page image
+        batch_pdf = c.get(f"{API}/batch/{batch['id']}/result", params={"format": "pdf"}, headers=h(w.project_key))
+        assert batch_pdf.status_code == 200 and batch_pdf.content.startswith(b"%PDF")
         assert c.get(p2["fileUrl"], headers=h(w.project2_key)).content == shared
         assert (settings.data_dir / records[0]["filePath"]).exists()
         # The batch keeps its outcome; stats count the expired records out of "completed".

@@ -6,7 +6,9 @@ one transaction marks the upload (``expired_at``) and its record (``retention_ex
 result stays readable). A stored file is shared by identical uploads (content addressing),
 so it is deleted only when no upload that still needs it refers to it, and only if it was not
 (re-)uploaded within ``retention_grace_seconds`` (an upload writes its file before its record).
-The job also trims the event log and old Idempotency-Key entries.
+The record's OCR document (word boxes, ``files/documents/``) is part of its result and is
+kept, so a ``retention_expired`` record still exports in every format (PDF pages without
+their image). The job also trims the event log and old Idempotency-Key entries.
 """
 
 from __future__ import annotations

@@ -165,7 +165,7 @@ async def stream_batch(
         if writer.needs_files:
             # One record at a time: its document and original file are in memory only now.
             for r in rows:
-                done = r["status"] == "completed"
+                done = r["status"] in ("completed", "retention_expired")
                 document = files.load_document(r["id"]) if done else None
                 original = _original(files, r["file_path"]) if document is not None else None
                 item = (r["id"], r["upload_id"], r["file_name"], r["status"], r["error"],

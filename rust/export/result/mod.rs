@@ -9,6 +9,7 @@
 
 pub mod batch;
 mod csv;
+mod csv_scan;
 mod docx;
 mod html;
 mod pdf;
@@ -172,6 +173,15 @@ pub struct Record<'v, 'a> {
     pub document: Option<&'v Document>,
 }
 
+/// Whether a result is free text (`null`, or `{text, pages}` without `_meta`) rather than
+/// structured.
+pub(crate) fn is_free_text(value: &Value) -> bool {
+    matches!(value, Value::Null)
+        || (value.get("_meta").is_none()
+            && matches!(value.get("pages"), Some(Value::Array(_)))
+            && matches!(value.get("text"), Some(Value::String(_)) | None))
+}
+
 fn flatten<'v, 'a>(prefix: &str, value: &'v Value<'a>, out: &mut Vec<(String, &'v Value<'a>)>) {
     match value {
         Value::Object(entries) if !entries.is_empty() => {
@@ -191,7 +201,7 @@ fn join_name(prefix: &str, key: &str) -> String {
     }
 }
 
-fn table<'v, 'a>(name: &'v str, items: &'v [Value<'a>]) -> Table<'v, 'a> {
+pub(crate) fn table<'v, 'a>(name: &'v str, items: &'v [Value<'a>]) -> Table<'v, 'a> {
     let mut columns: Vec<String> = Vec::new();
     let mut flat_rows: Vec<Vec<(String, &'v Value<'a>)>> = Vec::with_capacity(items.len());
     for item in items {
@@ -213,10 +223,7 @@ fn table<'v, 'a>(name: &'v str, items: &'v [Value<'a>]) -> Table<'v, 'a> {
 
 impl<'v, 'a> Record<'v, 'a> {
     pub fn new(value: &'v Value<'a>, document: Option<&'v Document>, text: Option<&'v str>) -> Record<'v, 'a> {
-        let free_text = matches!(value, Value::Null)
-            || (value.get("_meta").is_none()
-                && matches!(value.get("pages"), Some(Value::Array(_)))
-                && matches!(value.get("text"), Some(Value::String(_)) | None));
+        let free_text = is_free_text(value);
         let mut pages = Vec::new();
         let shape = if free_text {
             if let Some(Value::Array(items)) = value.get("pages") {
@@ -268,13 +275,23 @@ impl<'v, 'a> Record<'v, 'a> {
                 pages = text
                     .split('\u{000C}')
                     .enumerate()
-                    .map(|(i, t)| TextPage { number: i as u32 + 1, source: None, confidence: None, text: Cow::Borrowed(t) })
+                    .map(|(i, t)| TextPage {
+                        number: i as u32 + 1,
+                        source: None,
+                        confidence: None,
+                        text: Cow::Borrowed(t),
+                    })
                     .collect();
             } else if let Some(t) = value.get("text").and_then(Value::as_str) {
                 pages = t
                     .split('\u{000C}')
                     .enumerate()
-                    .map(|(i, t)| TextPage { number: i as u32 + 1, source: None, confidence: None, text: Cow::Borrowed(t) })
+                    .map(|(i, t)| TextPage {
+                        number: i as u32 + 1,
+                        source: None,
+                        confidence: None,
+                        text: Cow::Borrowed(t),
+                    })
                     .collect();
             }
         }
@@ -447,7 +464,10 @@ mod tests {
         let r = Record::new(&v, None, Some("a\u{c}b"));
         let Shape::Structured(s) = &r.shape else { panic!() };
         let names: Vec<&str> = s.fields.iter().map(|(n, _)| n.as_str()).collect();
-        assert_eq!(names, ["invoiceNumber", "total", "paid", "date", "ชื่อ", "2bad name", "vendor.name", "vendor.taxId", "tags"]);
+        assert_eq!(
+            names,
+            ["invoiceNumber", "total", "paid", "date", "ชื่อ", "2bad name", "vendor.name", "vendor.taxId", "tags"]
+        );
         assert_eq!(s.tables.len(), 1);
         assert_eq!(s.tables[0].columns, ["description", "qty", "price"]);
         assert!(s.tables[0].rows[1][2].is_none());
@@ -457,7 +477,8 @@ mod tests {
 
     #[test]
     fn json_is_the_stored_result() {
-        let input = Input { result_json: STRUCTURED.as_bytes(), document: None, text: None, original: None, title: "x" };
+        let input =
+            Input { result_json: STRUCTURED.as_bytes(), document: None, text: None, original: None, title: "x" };
         assert_eq!(export_result(&input, "JSON").unwrap(), STRUCTURED.as_bytes());
         let bad = Input { result_json: b"{nope", ..input };
         assert!(export_result(&bad, "json").is_err());

@@ -59,6 +59,9 @@ def with_file_url(record: HistoryRecord, base: str) -> HistoryRecord:
     return msgspec.structs.replace(record, file_url=base + record.file_url)
 
 
+RESULT_STATUSES = ("completed", "retention_expired")
+
+
 async def _completed_record(ctx: AppContext, principal: Principal, record_id: str, project_id: str | None) -> HistoryRecord:
     project = await resolve_project(ctx, principal, project_id)
     check_id(record_id, "id")
@@ -147,7 +150,9 @@ class HistoryController(Controller):
     ) -> Response[bytes]:
         record = await _completed_record(ctx, principal, record_id, project_id)
         fmt = check_format((format or record.result_format or "json").lower())
-        if record.status != "completed":
+        # A record whose file retention removed keeps its result (and word boxes): every
+        # format still works, the PDF without the page images.
+        if record.status not in RESULT_STATUSES or (record.status != "completed" and record.processing_result is None):
             raise ApiError(409, f"The record is not completed (status: {record.status})")
         raw = record.processing_result
         text = await ctx.history.result_text(record.project_id, record.id) if fmt != "json" else None
