@@ -239,6 +239,11 @@ def test_upload_watch_filter_open_record_download(page: Any, key: str, client: h
     page.select_option("#filters select[name=status]", "failed")
     page.wait_for_selector("#history-body td.empty")
     page.click("#filters button[type=reset]")
+    # the reset has gone through (URL and list) before the next filter is set
+    page.wait_for_function(
+        "() => !location.hash.includes('status=') && !location.hash.includes('batchId=')"
+        " && document.querySelectorAll('#history-body tr[data-id]').length === 3"
+    )
 
     today = time.strftime("%Y-%m-%d", time.gmtime())
     page.fill("#filters input[name=fromDate]", today)
@@ -249,6 +254,11 @@ def test_upload_watch_filter_open_record_download(page: Any, key: str, client: h
     page.dispatch_event("#filters input[name=fromDate]", "change")
     page.wait_for_selector("#history-body td.empty")
     page.click("#filters button[type=reset]")
+    # the reset has gone through (URL and list) before the next filter is set
+    page.wait_for_function(
+        "() => !location.hash.includes('status=') && !location.hash.includes('batchId=')"
+        " && document.querySelectorAll('#history-body tr[data-id]').length === 3"
+    )
 
     # pagination is the server's: one record per page
     page.evaluate("location.hash = '#/?limit=1'")  # any limit the API takes; the menu offers 10..100

@@ -1148,6 +1148,9 @@
     filters.elements.search.addEventListener("input", function (e) { searchNow(e.target.value); });
     filters.addEventListener("reset", function (e) {
       e.preventDefault();
+      // forget the filters now: a filter changed before the hashchange arrives must not
+      // bring the old ones back
+      state.query = {};
       location.hash = "#/";
     });
     document.querySelector(".pager").addEventListener("click", function (e) {
