@@ -86,3 +86,14 @@ def test_baht_sign_read_as_b():
 
     assert parse_amount("B975,136.90", Habits(thai=True)) == 975136.90
     assert parse_amount("B975", Habits()) is None  # a code, not money
+
+
+def test_ocr_readings_of_singapore_dollars_and_date_order():
+    """OCR reads "S$" as "$$": still Singapore dollars, and a day-first document."""
+    assert parse_currency("$$31.49") == "SGD" and parse_currency("S$$5,765.36") == "SGD"
+    assert parse_currency("$31.49") == "USD"
+    assert habits_of("Date 12/07/2025 Total $$524.12").day_first
+    assert habits_of("Date 12/07/2025 Total S$524.12").day_first
+    assert not habits_of("Date 12/07/2025 Total $524.12").day_first
+    assert parse_date("13/02/2024, 10:39", Habits()) == "2024-02-13"
+    assert parse_date("15;12,.2022", Habits()) == "2022-12-15"

@@ -252,3 +252,22 @@ def test_ocr_confusions_in_codes_and_totals():
     # a real space between two codes keeps them apart
     d = doc([[("Invoice", 100, 160, 90), ("No:", 270, 60, 90), ("TX8561", 800, 150, 99), ("33", 980, 45, 99)]])
     assert extract(d, schema, extractor="offline")["invoiceNumber"] == "TX8561"
+
+
+def test_vendor_is_a_name_not_an_address():
+    """A name ending in a label word ("... Store") labels nothing, an address line is not the
+    issuer, and a name cut at a wide gap or spilling onto the next row is joined again."""
+    from types import SimpleNamespace as NS
+
+    def doc(rows):
+        lines = [NS(words=[NS(text=t, bbox=(x, y, x + w, y + h), confidence=95) for t, x, y, w, h in words]) for words in rows]
+        return NS(pages=[NS(number=1, width=2000, height=3000, lines=lines)], text="")
+
+    schema = {"merchantName": {"type": "string"}, "total": {"type": "number"}}
+    body = [[("Total", 100, 900, 120, 30), ("12.00", 800, 900, 120, 30)], [("Thanks", 100, 1000, 150, 30)], [("Bye", 100, 1100, 90, 30)]]
+    d = doc([[("Silverstone", 100, 100, 300, 50), ("Store", 420, 100, 140, 50)], [("12", 100, 200, 40, 30), ("Market", 150, 200, 150, 30), ("Street,", 310, 200, 120, 30), ("Springfield", 440, 200, 250, 30)], *body])
+    assert extract(d, schema, extractor="offline")["merchantName"] == "Silverstone Store"
+    d = doc([[("Hartmann", 100, 100, 230, 40), ("Store", 370, 100, 140, 40)], [("Hauptstraße", 100, 200, 230, 30), ("12,", 340, 200, 50, 30), ("10115", 400, 200, 90, 30), ("Berlin", 500, 200, 110, 30)], *body])
+    assert extract(d, schema, extractor="offline")["merchantName"] == "Hartmann Store"
+    d = doc([[("Atlas", 100, 100, 150, 50), ("Hardware", 260, 100, 250, 50)], [("12", 100, 200, 40, 30), ("Market", 150, 200, 150, 30), ("Street,", 310, 200, 120, 30)], *body])
+    assert extract(d, schema, extractor="offline")["merchantName"] == "Atlas Hardware"

@@ -66,6 +66,7 @@ _SYMBOL_RE = re.compile(
 _ISO_RE = re.compile(r"(?<![A-Za-z])(" + "|".join(sorted(ISO_CURRENCIES)) + r")(?![A-Za-z])")
 _WORD_RE = re.compile(r"(?<![A-Za-z])(" + "|".join(CURRENCY_WORDS) + r")(?![A-Za-z])", re.IGNORECASE)
 _THAI_CUR_RE = re.compile(r"บาท")
+_DOUBLE_DOLLAR_RE = re.compile(r"(?<![\w$])S?\$\$(?=\s?\d)")
 
 
 def find_currencies(text: str) -> list[tuple[str, int, int, int]]:
@@ -73,7 +74,14 @@ def find_currencies(text: str) -> list[tuple[str, int, int, int]]:
     out: list[tuple[str, int, int, int]] = []
     for m in _ISO_RE.finditer(text):
         out.append((m.group(1), m.start(), m.end(), 3))
+    # OCR reads the S of "S$" as a second dollar sign ("$$12.50", "S$$12.50"): no currency is
+    # written with two dollar signs, so that is Singapore's
+    doubled = [(m.start(), m.end()) for m in _DOUBLE_DOLLAR_RE.finditer(text)]
+    for s, e in doubled:
+        out.append(("SGD", s, e, 2))
     for m in _SYMBOL_RE.finditer(text):
+        if any(s <= m.start() < e for s, e in doubled):
+            continue
         out.append((CURRENCY_SYMBOLS[m.group(0)], m.start(), m.end(), 2))
     for m in _WORD_RE.finditer(text):
         out.append((CURRENCY_WORDS[m.group(1).lower()], m.start(), m.end(), 1))
@@ -258,7 +266,7 @@ _DATE_PATTERNS = [
     # 2024-03-12, 2024/3/12, 2567-03-12
     ("ymd", re.compile(r"(?<!\d)(\d{4})\s?[./\-]\s?(\d{1,2})\s?[./\-]\s?(\d{1,2})(?!\d)")),
     # 12/03/2024, 3.12.24, 12-03-2567
-    ("dmy?", re.compile(r"(?<![\d.,])(\d{1,2})\s?([./\-])\s?(\d{1,2})\s?\2\s?(\d{4}|\d{2})(?!(?!\d{1,2}:\d{2})[\d,]|\.\d)")),  # a time glued on by OCR may follow
+    ("dmy?", re.compile(r"(?<![\d.,])(\d{1,2})\s?([./\-])\s?(\d{1,2})\s?\2\s?(\d{4}|\d{2})(?!(?!\d{1,2}:\d{2})(?:\d|,(?![\s]|$))|\.\d)")),  # a time glued on by OCR may follow; "13/02/2024, 10:39"
     # 12 March 2024, 12. März 2024, 1er mars 2024, 12-Mar-2024, 12 มี.ค. 67
     ("d_mon_y", re.compile(r"(?<!\d)(\d{1,2})(?:st|nd|rd|th|er|\.)?[\s\-/.,:;]*(" + _MONTH_ALT + r")\.?[\s\-/.,]*('?\d{4}|'?\d{2})(?!\d)", re.IGNORECASE)),
     # March 12, 2024 / Mar 12 2024
@@ -308,7 +316,7 @@ def find_dates(text: str, habits: Habits | None = None) -> list[FoundDate]:
     clean = re.sub(r"(?<=[\u0e01-\u0e2e]\.)\s+(?=[\u0e01-\u0e2e]{1,2}\.)", "", clean)  # "ต. ค." -> "ต.ค."
     clean = re.sub(r"(?<=[\u0e01-\u0e2e][\u0e31-\u0e3a\u0e47-\u0e4e]\.)\s+(?=[\u0e01-\u0e2e]\.?)", "", clean)  # "มิ. ย." -> "มิ.ย."
     # OCR reads a date's dots as colons or commas: "07:12:2023", "06.01:2024" (four-digit years only)
-    clean = re.sub(r"(?<![\d.,:])(\d{1,2})[.:,;](\d{1,2})[.:,;](\d{4})(?![\d,]|\.\d)", r"\1.\2.\3", clean)
+    clean = re.sub(r"(?<![\d.,:])(\d{1,2})[.:,;](\d{1,2})(?:[.:,;]|[,;]\.)(\d{4})(?![\d,]|\.\d)", r"\1.\2.\3", clean)  # "15;12,.2022"
     found: list[FoundDate] = []
     taken: list[tuple[int, int]] = []
     for kind, rx in _DATE_PATTERNS:
@@ -371,16 +379,17 @@ def habits_of(text: str) -> Habits:
             day_first += 1
         elif b > 12 >= a:
             month_first += 1
-    if day_first or month_first:
-        habits.day_first = day_first >= month_first
-    else:
-        # No telling date: US-style documents (dollar amounts, English only) write month first.
-        us = bool(re.search(r"\$|USD", clean)) and not habits.thai and not re.search(r"[€£฿]|EUR|GBP|THB|CAD|AUD", clean)
-        habits.day_first = not us
     curs = [c for c in find_currencies(clean) if c[3] >= 2]
     if curs:
         counts: dict[str, int] = {}
         for code, *_ in curs:
             counts[code] = counts.get(code, 0) + 1
         habits.currency = max(counts, key=lambda k: counts[k])
+    if day_first or month_first:
+        habits.day_first = day_first >= month_first
+    else:
+        # No telling date: US-style documents (US dollar amounts, English only) write month
+        # first; the other dollars (S$, A$, HK$, C$, NZ$...) are day-first countries.
+        us = habits.currency == "USD" and not habits.thai and not re.search(r"[€£฿]|EUR|GBP|THB|CAD|AUD|SGD|HKD|NZD", clean)
+        habits.day_first = not us
     return habits

@@ -85,6 +85,7 @@ _SPLIT = re.compile(
     r"|(?<=[\u0e00-\u0e7f])(?=[0-9A-Za-z$€£฿])"  # Thai then Latin/digits
     r"|(?<=[0-9A-Za-z.])(?=[\u0e01-\u0e2e])"  # Latin/digits then a Thai consonant
     r"|(?<=[A-Za-z.])(?=#)"  # "Invoice#123", "No.#"
+    r"|(?<=[A-Za-z]{2}\.)(?=[A-Z][a-z]{1,2}[.:#]?$)"  # "Inv.No:", "Rech.Nr." (a missed space)
 )
 
 

@@ -74,6 +74,10 @@ _TITLE_WORDS = {
     "invoice", "tax invoice", "receipt", "rechnung", "facture", "quittung", "reçu", "bill", "statement", "purchase order",
     "sales receipt", "credit note", "kassenbon", "ticket", "original", "copy", "page", "ใบกำกับภาษี", "ใบเสร็จรับเงิน",
 }
+_TITLE_WORDS_SPLIT = {  # document titles, as single words
+    "invoice", "receipt", "rechnung", "facture", "quittung", "kassenbon", "reçu", "invoice/receipt",
+    "ใบกำกับภาษี", "ใบเสร็จรับเงิน", "ใบแจ้งหนี้", "ใบกำกับภาษี/ใบเสร็จรับเงิน", "ใบส่งของ",
+}
 _COMPANY_RE = re.compile(
     r"\b(ltd|limited|inc|incorporated|llc|llp|plc|corp|corporation|co\.?|company|gmbh|ag|kg|ohg|ug|e\.?k|sarl|s\.?a\.?r\.?l|sas|s\.?a|"
     r"sa|eurl|bv|b\.v|nv|oy|ab|as|srl|s\.?r\.?l|spa|pty|pte|sdn\s?bhd|bhd|group|holdings|trading|store|shop|mart|market|restaurant|cafe|café|"
@@ -81,6 +85,18 @@ _COMPANY_RE = re.compile(
     re.IGNORECASE,
 )
 _THAI_COMPANY_RE = re.compile(r"บริษัท|จำกัด|ห้างหุ้นส่วน|หจก|บจก|ร้าน|มหาชน")
+_STREET_WORDS = (
+    r"street|st|road|rd|avenue|ave|lane|ln|drive|dr|boulevard|blvd|way|court|ct|highway|hwy|suite|floor|building|bldg|"
+    r"straße|strasse|str|weg|platz|gasse|allee|ring|damm|ufer|rue|chemin|place|quai|impasse|allée|route|cours|via|piazza|calle|"
+    r"soi|moo|road|tambon|amphoe"
+)
+_ADDRESS_RE = re.compile(
+    r"^\s*\d+(?-i:[a-z])?(?:/\d+)?,?\s+\S"  # a house number first: "12 Market", "99/1 Sukhumvit"
+    r"|\b\d+[a-z]?,?\s+(?:" + _STREET_WORDS + r")\b|\b(?:" + _STREET_WORDS + r")\.?,?\s+\d"  # number next to a street word
+    r"|(?:^|[\s,])\d{4,6}\s+[^\W\d_]{2,}|[^\W\d_]{2,},?\s+(?:[A-Z]{2}\s+)?\d{4,6}(?:-\d{4})?\s*$"  # postcode and city
+    r"|ถนน|ซอย|แขวง|ตำบล|อำเภอ|จังหวัด|หมู่ที่|เลขที่\s*\d",
+    re.IGNORECASE,
+)
 _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE_RE = re.compile(r"(?:\+|\()?\d[\d\s\-().\/]{6,}\d")
 _URL_RE = re.compile(r"(?:https?://|www\.)\S+|\S+\.(?:com|net|org|de|fr|co\.th|th|io|eu)\b", re.IGNORECASE)
@@ -203,6 +219,11 @@ class Extractor:
                     hit = next((end for cand, end in skel_spans if cand == sk), None)
                     if hit is None and skel_spans[0][0].startswith(sk) and len(skel_spans[0][0]) > len(sk):
                         hit = i + 1
+                    if hit is None and len(label) >= 6:
+                        # one character lost at a blur ("ลขที่ใบเสร็จ:" for "เลขที่ใบเสร็จ:"), in a
+                        # label-shaped word (a colon after it)
+                        dels = {label[:k] + label[k + 1 :] for k in range(len(label))}
+                        hit = next((end for cand, end in spans if cand in dels and row.tokens[end - 1].text.endswith((":", "："))), None)
                     if hit is not None:
                         out.append(Match(e.concept, e.strength, row, i, hit, 0.88, len(label)))
         return out
@@ -402,6 +423,8 @@ class Extractor:
             for m in self.by_concept.get(c, ()):
                 if kind == "amount" and m.row.index in self.header_rows:
                     continue
+                if kind == "name" and self._inside_name(m):
+                    continue  # "Silverstone Store": the label word ends a name, it labels nothing
                 lf = m.strength * m.sim * self._label_factor(m)
                 rows_below = 4 if kind == "address" else 2
                 for toks, w, place in self.candidates(m, own, rows_below):
@@ -413,6 +436,8 @@ class Extractor:
                     if kind == "address" and place == "below":
                         value, used = self._block_below(m, toks)
                     score = lf * w * q * (0.5 + 0.5 * conf)
+                    if kind == "name" and _address_like(str(value)):
+                        score *= 0.45  # the address under a name label, not the name
                     cands.append((score, Found(value, min(0.99, score * 0.95), used)))
                     break  # the nearest parsable run of a label is its value
         if cands:
@@ -423,6 +448,18 @@ class Extractor:
             cands.sort(key=lambda c: -c[0])
             best = cands[0][1]
         return best
+
+    def _inside_name(self, m: Match) -> bool:
+        """A label word with no colon right after a word of the same line ("Blue Harbor Store",
+        "Hartmann | Store"): the end of a name rather than a label."""
+        last = m.row.tokens[m.end - 1].text
+        if last.endswith((":", "：")) or (m.end < len(m.row.tokens) and m.row.tokens[m.end].text in (":", "：")):
+            return False
+        if m.start == 0:
+            return False
+        prev = m.row.tokens[m.start - 1]
+        first = m.row.tokens[m.start]
+        return first.x0 - prev.x1 < 2.5 * max(first.h, 1) and bool(re.search(r"[^\W\d_]{2}", prev.text)) and not prev.text.endswith((":", "：", "/", "|"))
 
     def check_total(self, total: Found) -> Found:
         """Check a total against subtotal + tax, allowing for the usual OCR misreadings.
@@ -569,6 +606,11 @@ class Extractor:
                 parsed = self.parse("date", seg, None)
                 if parsed:
                     return Found(parsed[0], 0.4, parsed[1])
+            if len(row.segments) > 1:
+                # a wide-spaced font cuts a date into segments: "November 14, | 2025"
+                parsed = self.parse("date", row.tokens, None)
+                if parsed:
+                    return Found(parsed[0], 0.35, parsed[1])
         return NOT_FOUND
 
     def _currency(self) -> Found:
@@ -628,6 +670,12 @@ class Extractor:
             if row.y0 > cutoff:
                 break
             for seg in row.segments:
+                # a document title OCR ran into the name's segment ("ใบกำกับภาษี บริษัท ... จำกัด") goes
+                while len(seg) > 1 and norm_token(seg[0].text) in _TITLE_WORDS_SPLIT:
+                    seg = seg[1:]
+                while len(seg) > 1 and norm_token(seg[-1].text) in _TITLE_WORDS_SPLIT:
+                    seg = seg[:-1]
+                seg = _drop_specks(seg)
                 if seg[0].idx in self.starts.get(row.index, set()):
                     # a labelled segment: only its own label may make it the vendor
                     ms = [m for m in self.matches if m.row is row and m.start == seg[0].idx]
@@ -645,11 +693,14 @@ class Extractor:
                 score = 1.0 - 0.04 * rank
                 h = max(t.h for t in seg)
                 score += 0.5 * min(1.5, h / max(typical, 1) - 1)
-                if _COMPANY_RE.search(text) or _THAI_COMPANY_RE.search(text):
+                address = _address_like(text)
+                if (_COMPANY_RE.search(text) or _THAI_COMPANY_RE.search(text)) and not address:
                     score += 0.6
                 if len(text) > 60 or coerce.find_dates(text, self.habits):
                     score -= 0.5
-                if re.search(r"\d", text):
+                if address:
+                    score -= 0.8  # "12 Market Street", "10115 Berlin": where the issuer is, not who
+                elif re.search(r"\d", text):
                     score -= 0.3
                 if best is None or score > best[0]:
                     best = (score, seg, text)
@@ -662,6 +713,7 @@ class Extractor:
         """A name OCR broke in two: the piece in the row just above or below, in the same big
         type and overlapping it across ("Blue Harbor Supplies" / "Group"), joins it; stray
         low-confidence specks at its ends go."""
+        seg = _drop_specks(seg)
         h = max(t.h for t in seg)
         row = self.layout.rows[seg[0].row]
         x0, x1 = min(t.x0 for t in seg), max(t.x1 for t in seg)
@@ -684,7 +736,33 @@ class Extractor:
                     if norm_token(text) in _TITLE_WORDS:
                         continue
                     pieces.append(other)
-        if len(pieces) > 1:
+        # the same line cut at a wide gap ("Hartmann   Store", "บริษัท ...   จำกัด (มหาชน)"): the
+        # neighbouring segments in the same type, close by, join
+        si = next((k for k, sg in enumerate(row.segments) if sg and sg[0] is seg[0]), None)
+        if si is not None:
+            for step in (1, -1):
+                k = si + step
+                while 0 <= k < len(row.segments):
+                    other = _drop_specks(row.segments[k])
+                    text = " ".join(t.text for t in other)
+                    oh = max(t.h for t in other)
+                    # measured from the name so far: a word of it OCR put on the next row may fill the gap
+                    gap = other[0].x0 - max(p[-1].x1 for p in pieces) if step > 0 else min(p[0].x0 for p in pieces) - other[-1].x1
+                    if not (0.75 * h <= oh <= 1.33 * h) or gap > 2.5 * h or re.search(r"\d", text) or len(re.findall(r"[^\W\d_]", text)) < 2:
+                        break
+                    if norm_token(text) in _TITLE_WORDS or any(norm_token(t.text) in _TITLE_WORDS_SPLIT for t in other):
+                        break
+                    if other[0].idx in self.starts.get(row.index, set()) and not any(
+                        m.concept == "vendor" and self._inside_name(m) for m in self.matches if m.row is row and m.start == other[0].idx
+                    ):
+                        break
+                    pieces.append(other)
+                    k += step
+        if len(pieces) > 1 and all(
+            p[-1].x1 <= q[0].x0 or q[-1].x1 <= p[0].x0 for a, p in enumerate(pieces) for q in pieces[a + 1 :]
+        ):
+            pieces.sort(key=lambda p: p[0].x0)  # side by side: left to right
+        elif len(pieces) > 1:
             # same line (rows overlapping in height): left to right; else top to bottom
             pieces.sort(key=lambda p: (round(p[0].y0 / h) if all(abs(q[0].y0 - p[0].y0) > 0.5 * h for q in pieces if q is not p) else 0, p[0].x0))
         toks = [t for p in pieces for t in p]
@@ -701,8 +779,25 @@ _THAI_MARKS_RE = re.compile("[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]")
 _LEAD_DIGIT_AS_LETTER = {"1": "I", "0": "O", "5": "S", "8": "B", "|": "I", "!": "I"}
 
 
+def _drop_specks(seg: list[Token]) -> list[Token]:
+    """A segment without the specks OCR read among big type: one or two characters under
+    two fifths of the height of the rest ("บริษัท พัฒนา... ๕")."""
+    h = max(t.h for t in seg)
+    kept = [t for t in seg if not (t.h < 0.4 * h and len(t.norm) <= 2)]
+    return kept or seg
+
+
+def _address_like(text: str) -> bool:
+    """A line of a postal address rather than a name: a house number first, a number next to a
+    street word, a postcode next to a city, Thai address words ("12 Market Street",
+    "10115 Berlin", "8 ถนนนิมมานเหมินท์ เชียงใหม่ 50200")."""
+    return bool(_ADDRESS_RE.search(coerce.thai_digits(text)))
+
+
 def _clean_id(text: str) -> str:
     """A code as OCR gives it, without edge punctuation and stray marks ("..-F2393879" -> "F2393879")."""
+    if not text.endswith("]"):  # "[V23-396": the I of a prefix read as a bracket ("[AB-12]" is bracketed)
+        text = re.sub(r"^\[(?=[A-HJ-Z][A-Z]{0,2}[\-/.]?\d)", "I", text)
     raw = coerce.thai_digits(text).strip(":;,.()[]'\"`~*_»«“”‘’")
     raw = raw.lstrip("#№-–—=").strip()
     raw = re.sub(r"(?<=[A-Za-z0-9])\+(?=\d)", "-", raw)  # "INV+2023-5662": a hyphen read as a plus
