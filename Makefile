@@ -17,7 +17,10 @@ $(PY):
 	$(PY) -m pip install -q "maturin>=1.9,<2"
 
 $(STAMP): $(PY) $(SOURCES)
-	@command -v tesseract >/dev/null || { echo "Tesseract is missing: run 'make system-deps' (as root) first"; exit 1; }
+	@command -v tesseract >/dev/null && test -f /usr/include/tesseract/capi.h || \
+	  if [ "$$(id -u)" -eq 0 ]; then $(MAKE) system-deps; \
+	  elif command -v sudo >/dev/null; then sudo $(MAKE) system-deps; \
+	  else echo "Tesseract is missing: run 'make system-deps' as root first"; exit 1; fi
 	$(VENV)/bin/maturin develop --release -q -E test
 	@touch $(STAMP)
 
