@@ -344,6 +344,16 @@ def test_rate_limit_headers_and_429(tmp_path: Any, world: World) -> None:
         assert unauthorized.status_code == 401 and "x-ratelimit-remaining" in unauthorized.headers
 
 
+def test_rate_limit_budget_is_per_key_across_endpoints(tmp_path: Any, world: World) -> None:
+    """One key has one budget, whichever endpoints it calls."""
+    with running_app(make_settings(tmp_path, rate_limit_per_minute=3)) as client:
+        key = h(world.project_key)
+        assert client.get(f"{API}/projects", headers=key).headers["x-ratelimit-remaining"] == "2"
+        assert client.get(f"{API}/templates", headers=key).headers["x-ratelimit-remaining"] == "1"
+        assert client.get(f"{API}/processing-history/stats", headers=key).headers["x-ratelimit-remaining"] == "0"
+        assert_error(client.get(f"{API}/templates", headers=key), 429)
+
+
 def test_unknown_route_and_method_use_the_error_body(client: Any, world: World) -> None:
     assert_error(client.get(f"{API}/nothing-here", headers=h(world.project_key)), 404)
     assert_error(client.put(f"{API}/projects", headers=h(world.project_key)), 405)

@@ -58,9 +58,14 @@ class FixedWindowLimiter:
 
 
 class AuthRateLimitMiddleware:
+    """Authenticates API requests and applies the per-key rate limit.
+
+    Litestar builds one instance of this middleware per route, so the limiter lives on the
+    application state: a key has one budget across every endpoint.
+    """
+
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self._limiter: FixedWindowLimiter | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
@@ -75,14 +80,16 @@ class AuthRateLimitMiddleware:
         if limit <= 0:
             await self.app(scope, receive, send)
             return
-        if self._limiter is None or self._limiter.limit != limit:
-            self._limiter = FixedWindowLimiter(limit)
+        state = scope["app"].state
+        limiter: FixedWindowLimiter | None = getattr(state, "rate_limiter", None)
+        if limiter is None or limiter.limit != limit:
+            limiter = state.rate_limiter = FixedWindowLimiter(limit)
         if principal is not None:
             bucket = "key:" + principal.key.id
         else:
             client = scope.get("client") or ("unknown", 0)
             bucket = "addr:" + str(client[0])
-        allowed, remaining, reset = self._limiter.hit(bucket)
+        allowed, remaining, reset = limiter.hit(bucket)
         rate_headers = [
             (b"x-ratelimit-limit", str(limit).encode()),
             (b"x-ratelimit-remaining", str(remaining).encode()),
