@@ -112,6 +112,23 @@ async def _common_fields(ctx: AppContext, form: ParsedForm, project_id: str) -> 
     return _Common(priority=priority, metadata=metadata, template=template, problems=problems)
 
 
+def _record_fields(project: Any, principal: Principal, common: _Common, batch_id: str | None, now: str) -> dict[str, Any]:
+    """The columns an upload's history record takes from its request, single or batch."""
+    template = common.template
+    return {
+        "project_id": project.id,
+        "organization_id": project.organization_id,
+        "key_id": principal.key_id,
+        "template_id": template.template_id if template else None,
+        "template_name": template.name if template else None,
+        "result_format": template.result_format if template else "json",
+        "batch_id": batch_id,
+        "priority": common.priority,
+        "metadata": common.metadata,
+        "now": now,
+    }
+
+
 def _document(ctx: AppContext, part: FormFile, name: str | None) -> NewDocument:
     if part.size == 0:
         raise ApiError(400, [f"{part.field} must not be empty"])
@@ -207,16 +224,7 @@ async def handle_upload(request: Request[Any, Any, Any], ctx: AppContext, princi
             upload_id, record_id, created_at = History.insert_document(
                 conn,
                 doc,
-                project_id=project.id,
-                organization_id=project.organization_id,
-                key_id=principal.key_id,
-                template_id=template.template_id if template else None,
-                template_name=template.name if template else None,
-                result_format=template.result_format if template else "json",
-                batch_id=batch_id,
-                priority=common.priority,
-                metadata=common.metadata,
-                now=now,
+                **_record_fields(project, principal, common, batch_id, now),
             )
             if batch_id is not None:
                 Batches.add_file_sync(conn, batch_id, now)
@@ -300,16 +308,7 @@ async def handle_batch_upload(request: Request[Any, Any, Any], ctx: AppContext, 
                 await History.add_document(
                     conn,
                     doc,
-                    project_id=project.id,
-                    organization_id=project.organization_id,
-                    key_id=principal.key_id,
-                    template_id=template.template_id if template else None,
-                    template_name=template.name if template else None,
-                    result_format=template.result_format if template else "json",
-                    batch_id=batch_id,
-                    priority=common.priority,
-                    metadata=common.metadata,
-                    now=now,
+                    **_record_fields(project, principal, common, batch_id, now),
                 )
             batch = await Batches.get_in(conn, project.id, batch_id)
             await batch_uploaded(conn, batch)  # the event, in this transaction (outbox)

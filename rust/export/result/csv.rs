@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use super::value::Value;
-use super::{table, Record, Shape, Structured};
+use super::{table, Record, Shape, Structured, Table};
 
 pub(crate) const BOM: &str = "\u{FEFF}";
 
@@ -59,28 +59,7 @@ pub(crate) fn structured_rows<'s>(s: &'s Structured) -> (Vec<String>, Vec<Vec<Co
     let first = s.tables.first();
     for t in s.tables.iter().skip(1) {
         columns.push(t.name.to_owned());
-        let mut json = String::from("[");
-        for (i, row) in t.rows.iter().enumerate() {
-            if i > 0 {
-                json.push(',');
-            }
-            json.push('{');
-            let mut n = 0;
-            for (c, v) in t.columns.iter().zip(row) {
-                if let Some(v) = v {
-                    if n > 0 {
-                        json.push(',');
-                    }
-                    n += 1;
-                    Value::String(Cow::Borrowed(c)).push_json(&mut json);
-                    json.push(':');
-                    v.push_json(&mut json);
-                }
-            }
-            json.push('}');
-        }
-        json.push(']');
-        base.push(Cow::Owned(json));
+        base.push(Cow::Owned(rows_json(t)));
     }
     let mut rows = Vec::new();
     match first {
@@ -319,7 +298,11 @@ pub(crate) fn push_structured_rows(
 
 /// A further line-item table as one JSON cell (`[{column: value}]`, nested keys as `a.b`).
 fn table_json(name: &str, items: &[Value]) -> String {
-    let t = table(name, items);
+    rows_json(&table(name, items))
+}
+
+/// A table's rows as a JSON array of objects, leaving out the columns a row lacks.
+fn rows_json(t: &Table) -> String {
     let mut json = String::from("[");
     for (i, row) in t.rows.iter().enumerate() {
         if i > 0 {
