@@ -117,6 +117,14 @@ fn shutdown(py: Python<'_>) {
     py.detach(core_ocr::pool::shutdown);
 }
 
+/// Store the bytes of `chunks` (in order) under their sha256 below `root` (see `blobstore`);
+/// returns (sha256, created).
+#[pyfunction]
+fn store_blob(py: Python<'_>, root: PathBuf, tmp_dir: PathBuf, chunks: Vec<PyBackedBytes>) -> PyResult<(String, bool)> {
+    let stored = py.detach(|| crate::blobstore::store(&root, &tmp_dir, &chunks))?;
+    Ok((stored.sha256, stored.created))
+}
+
 #[pyfunction]
 fn tessdata_dir() -> PathBuf {
     core_ocr::engine::tessdata_dir()
@@ -133,6 +141,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(threads, m)?)?;
     m.add_function(wrap_pyfunction!(shutdown, m)?)?;
     m.add_function(wrap_pyfunction!(tessdata_dir, m)?)?;
+    m.add_function(wrap_pyfunction!(store_blob, m)?)?;
     m.add_class::<Document>()?;
     m.add_class::<Page>()?;
     m.add_class::<Block>()?;

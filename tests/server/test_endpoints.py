@@ -189,7 +189,7 @@ def test_file_names_are_stored_safely(client: Any, world: World) -> None:
         assert response.json()["fileName"] == expected
     # Stored only under content hashes.
     record = client.get(f"{API}/processing-history", headers=h(world.project_key)).json()["data"][0]
-    assert re.match(r"^files/[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{64}$", record["filePath"])
+    assert re.match(r"^files/[0-9a-f]{2}/[0-9a-f]{64}$", record["filePath"])
     download = client.get(f"{API}/files/{record['uploadId']}", headers=h(world.project_key))
     assert "attachment" not in download.headers["content-disposition"]
     assert "filename*=UTF-8''" in download.headers["content-disposition"]

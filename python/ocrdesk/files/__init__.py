@@ -1,13 +1,15 @@
 """Content-addressed file storage under ``<data dir>/files``.
 
-A file lives at ``files/<sha[:2]>/<sha[2:4]>/<sha256>``: the path is built only from the hash
-of the bytes, never from anything a user sent, and identical uploads share one copy.
+A file lives at ``files/<sha[:2]>/<sha256>``: the path is built only from the hash of the
+bytes, never from anything a user sent, and identical uploads share one copy. The 256
+shard folders are created with the store, so storing a file never needs a ``mkdir``.
+Files stored by earlier versions at ``files/<sha[:2]>/<sha[2:4]>/<sha256>`` are still
+found (:meth:`FileStore.locate`).
 """
 
 from __future__ import annotations
 
 import hashlib
-import itertools
 import os
 import re
 import tempfile
@@ -17,26 +19,34 @@ from typing import Any
 
 __all__ = ["FileStore", "Incoming", "sniff", "safe_file_name", "file_type_for"]
 
+try:
+    from ocrdesk._core import store_blob as _store_blob
+except ImportError:  # the compiled core is not built yet: sniffing and names still work
+
+    def _store_blob(root: str, tmp_dir: str, chunks: list[bytes]) -> tuple[str, bool]:
+        raise RuntimeError("the ocrdesk core extension is not built (run `make dev`)")
+
+
 HEAD_BYTES = 4096
 SPOOL_BYTES = 1024 * 1024  # files up to this size are held in memory until committed
-_tmp_counter = itertools.count()
 _SHA_RE = re.compile(r"^[0-9a-f]{64}$")
+_SHARDS = tuple(f"{i:02x}" for i in range(256))
 
 
 class Incoming:
     """A file being received, then committed under the sha256 of its bytes.
 
-    Up to ``SPOOL_BYTES`` it is kept in memory and hashed and written to disk once, by
-    :meth:`commit`, off the event loop (``commit_async`` runs it in a thread; the upload
-    endpoint runs it on the database writer's thread, in the same hop as its insert): creating
-    a temp file per upload on the event loop cost more than parsing the whole upload. Bigger
-    files spill to a temp file as soon as they pass the threshold (hashed as they arrive from
-    then on), so memory stays bounded per upload.
+    Up to ``SPOOL_BYTES`` it is kept in memory, as the chunks it arrived in, and hashed and
+    written to disk once by :meth:`commit`: one call into the core that hashes, then either
+    refreshes a stored copy or writes a temp file and renames it into place, without the GIL
+    (the upload endpoint runs it on the database writer's thread, just before its insert).
+    Bigger files spill to a temp file as soon as they pass the threshold (hashed as they
+    arrive from then on), so memory stays bounded per upload.
     """
 
     def __init__(self, store: FileStore) -> None:
         self._store = store
-        self._buffer: bytearray | None = bytearray()
+        self._chunks: list[bytes] | None = []
         self._fh: Any = None
         self.tmp_path: Path | None = None
         self._hash: Any = None  # only once spilled; in-memory files are hashed in one go
@@ -44,16 +54,21 @@ class Incoming:
         self.size = 0
         self.head = b""  # first bytes, for type sniffing
         self.sha256: str | None = None
-        self.path: Path | None = None
+
+    @property
+    def path(self) -> Path | None:
+        return None if self.sha256 is None else self._store.path_for(self.sha256)
 
     def write(self, chunk: bytes | bytearray | memoryview) -> None:
+        if not chunk:
+            return
         if len(self.head) < HEAD_BYTES:
             self.head += bytes(chunk[: HEAD_BYTES - len(self.head)])
-        buffer = self._buffer
-        if buffer is not None and len(buffer) + len(chunk) <= SPOOL_BYTES:
-            buffer += chunk
+        chunks = self._chunks
+        if chunks is not None and self.size + len(chunk) <= SPOOL_BYTES:
+            chunks.append(chunk if type(chunk) is bytes else bytes(chunk))
         else:
-            if buffer is not None:
+            if chunks is not None:
                 self._spill()
             self._fh.write(chunk)
             self._hash.update(chunk)
@@ -65,7 +80,10 @@ class Incoming:
             if self._hash is not None:
                 self._digest = self._hash.hexdigest()
             else:
-                self._digest = hashlib.sha256(self._buffer or b"").hexdigest()
+                digest = hashlib.sha256()
+                for chunk in self._chunks or ():
+                    digest.update(chunk)
+                self._digest = digest.hexdigest()
         return self._digest
 
     def _spill(self) -> None:
@@ -73,46 +91,33 @@ class Incoming:
         self._fh = os.fdopen(fd, "wb")
         self.tmp_path = Path(name)
         self._hash = hashlib.sha256()
-        if self._buffer:
-            self._fh.write(self._buffer)
-            self._hash.update(self._buffer)
-        self._buffer = None
+        for chunk in self._chunks or ():
+            self._fh.write(chunk)
+            self._hash.update(chunk)
+        self._chunks = None
 
     def commit(self) -> str:
         """Move into place; returns the sha256. Idempotent for identical content."""
+        if self._chunks is not None:
+            sha, _created = _store_blob(self._store.root_str, self._store.tmp_str, self._chunks)
+            if self._digest is not None and self._digest != sha:  # pragma: no cover - a bug, not input
+                raise RuntimeError("stored file hash differs from the received bytes")
+            self._digest = self.sha256 = sha
+            self._chunks = None
+            return sha
         sha = self.digest()
         final = self._store.path_for(sha)
-        self._store.ensure_parent(final)
         try:
             # Already stored: make it fresh again (the retention job spares recently uploaded files).
             os.utime(final)
         except FileNotFoundError:
-            if self._buffer is not None:
-                self._write_new(final)
-            else:
-                self._fh.close()
-                os.replace(self.tmp_path, final)  # type: ignore[arg-type]
+            self._fh.close()
+            final.parent.mkdir(exist_ok=True)
+            os.replace(self.tmp_path, final)  # type: ignore[arg-type]
         else:
             self._close_and_remove()
-        self._buffer = None
-        self.sha256, self.path = sha, final
+        self.sha256 = sha
         return sha
-
-    def _write_new(self, final: Path) -> None:
-        """The in-memory bytes to ``final``, through a temp file renamed into place."""
-        name = f"{self._store.tmp_dir}/in-{os.getpid()}-{next(_tmp_counter)}"
-        try:
-            fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
-        except FileExistsError:  # a leftover of an earlier process with the same pid
-            fd, name = tempfile.mkstemp(dir=self._store.tmp_dir, prefix="in-")
-        self.tmp_path = Path(name)
-        try:
-            view = memoryview(self._buffer or b"")
-            while view:
-                view = view[os.write(fd, view) :]
-        finally:
-            os.close(fd)
-        os.replace(name, final)
 
     async def commit_async(self) -> str:
         import anyio.to_thread
@@ -126,7 +131,7 @@ class Incoming:
             self.tmp_path.unlink(missing_ok=True)
 
     def discard(self) -> None:
-        self._buffer = None
+        self._chunks = None
         if self.sha256 is None:
             self._close_and_remove()
 
@@ -137,23 +142,34 @@ class FileStore:
         self.tmp_dir = self.root / "tmp"
         self.root.mkdir(parents=True, exist_ok=True)
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
-        self._made: set[Path] = set()
-
-    def ensure_parent(self, path: Path) -> None:
-        """mkdir -p of a shard folder, once per process (folders are never removed)."""
-        parent = path.parent
-        if parent not in self._made:
-            parent.mkdir(parents=True, exist_ok=True)
-            self._made.add(parent)
+        present = set(os.listdir(self.root))
+        for shard in _SHARDS:
+            if shard not in present:
+                (self.root / shard).mkdir(exist_ok=True)
+        self.root_str = str(self.root)
+        self.tmp_str = str(self.tmp_dir)
 
     def path_for(self, sha256: str) -> Path:
+        """Where a file with this hash is stored (and where a new one goes)."""
         if not _SHA_RE.match(sha256):
             raise ValueError("not a sha256 hex digest")
-        return self.root / sha256[:2] / sha256[2:4] / sha256
+        return self.root / sha256[:2] / sha256
+
+    def copies(self, sha256: str) -> tuple[Path, Path]:
+        """Where a file with this hash may be: the current layout, then an earlier version's."""
+        path = self.path_for(sha256)
+        return path, path.parent / sha256[2:4] / sha256
+
+    def locate(self, sha256: str) -> Path:
+        """The stored file with this hash, also in the layout of earlier versions."""
+        path, legacy = self.copies(sha256)
+        if not path.exists() and legacy.exists():
+            return legacy
+        return path
 
     def relative_path(self, sha256: str) -> str:
         """The path stored in records (``filePath``), relative to the data dir."""
-        return f"files/{sha256[:2]}/{sha256[2:4]}/{sha256}"
+        return f"files/{sha256[:2]}/{sha256}"
 
     def incoming(self) -> Incoming:
         return Incoming(self)
@@ -167,10 +183,10 @@ class FileStore:
             incoming.discard()
 
     def read_bytes(self, sha256: str) -> bytes:
-        return self.path_for(sha256).read_bytes()
+        return self.locate(sha256).read_bytes()
 
     def exists(self, sha256: str) -> bool:
-        return self.path_for(sha256).exists()
+        return self.locate(sha256).exists()
 
     # --- OCR documents (word boxes) kept next to the files, for exports -----------------
     def document_path(self, record_id: str) -> Path:

@@ -134,17 +134,19 @@ class RetentionJob:
         return [sha for _id, sha in rows]
 
     async def _delete_if_unused(self, sha: str) -> bool:
-        path = self.files.path_for(sha)
         # Under the write transaction no upload (of any process) can add a reference meanwhile.
         async with self.db.transaction() as conn:
             async with conn.execute(STILL_NEEDED, (sha,)) as cur:
                 if await cur.fetchone() is not None:
                     return False
-            try:
-                modified = path.stat().st_mtime
-            except FileNotFoundError:
-                return False
-            if time.time() - modified < self.settings.retention_grace_seconds:
-                return False
-            path.unlink(missing_ok=True)
-            return True
+            deleted = False
+            for path in self.files.copies(sha):  # the current layout and an earlier version's
+                try:
+                    modified = path.stat().st_mtime
+                except FileNotFoundError:
+                    continue
+                if time.time() - modified < self.settings.retention_grace_seconds:
+                    return False
+                path.unlink(missing_ok=True)
+                deleted = True
+            return deleted

@@ -255,7 +255,7 @@ class WorkerPool:
                 # the template's instructions, for the llm extractor
                 instructions = await self.db.fetchval(TEMPLATE_INSTRUCTIONS, (record.template_id,))
                 template = (*template, instructions)
-            path = self.files.path_for(sha)
+            path = self.files.locate(sha)
             processed = await anyio.to_thread.run_sync(
                 self.processor, path, self.settings, template, limiter=self._limiter
             )

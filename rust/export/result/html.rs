@@ -13,7 +13,9 @@ th{background:#f1f1f1}td.num{text-align:right}.page{border-top:1px solid #ddd;ma
 
 pub(crate) fn head(out: &mut String, title: &str) {
     out.push_str("<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n");
-    out.push_str("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n");
+    out.push_str(
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n",
+    );
     out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
     push_escaped(out, if title.is_empty() { "OCR result" } else { title });
     out.push_str("</title>\n<style>");

@@ -122,7 +122,14 @@ impl ZipWriter {
         u32le(&mut out, crc);
         u32le(&mut out, compressed as u32);
         u32le(&mut out, open.size as u32);
-        self.entries.push(Entry { name: open.name, crc, compressed, size: open.size, offset: open.offset, streamed: true });
+        self.entries.push(Entry {
+            name: open.name,
+            crc,
+            compressed,
+            size: open.size,
+            offset: open.offset,
+            streamed: true,
+        });
         self.written += out.len() as u64;
         out
     }

@@ -31,7 +31,7 @@ class FileController(Controller):
         if upload is None or not ctx.files.exists(upload.sha256):
             raise ApiError(404, "File not found")
         return File(
-            path=ctx.files.path_for(upload.sha256),
+            path=ctx.files.locate(upload.sha256),
             media_type=upload.mime_type,
             content_disposition_type="inline",
             filename=upload.file_name,

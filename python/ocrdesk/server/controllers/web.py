@@ -112,7 +112,7 @@ class PagePreviewController(Controller):
         if page < 1:
             raise ApiError(404, "Page not found")
         try:
-            rendered = await anyio.to_thread.run_sync(_render_page, ctx.files.path_for(upload.sha256), page, dpi)
+            rendered = await anyio.to_thread.run_sync(_render_page, ctx.files.locate(upload.sha256), page, dpi)
         except ValueError as exc:  # the core's errors for bad documents are ValueErrors
             raise ApiError(422, str(exc).splitlines()[0][:300] if str(exc) else "The document cannot be rendered") from None
         if rendered is None:

@@ -1,0 +1,255 @@
+//! Content-addressed file storage: a blob lives at `<root>/<sha[0..2]>/<sha256>`.
+//!
+//! One call hashes the bytes, and either refreshes the modification time of a stored copy
+//! (identical uploads share one file; retention spares recently uploaded files) or writes a
+//! temp file in `tmp_dir` and renames it into place, so a reader never sees a partial file.
+//! The path comes only from the hash. The shard folder is created on first need, when the
+//! rename reports it missing (the Python side creates all 256 with the store), so the common
+//! case costs no `mkdir`.
+
+use std::alloc::{self, Layout};
+use std::cell::RefCell;
+use std::ffi::CString;
+use std::fs::{self, OpenOptions};
+use std::io::{self, IoSlice, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use sha2::{Digest, Sha256};
+
+/// What [`store`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    /// Lowercase hex sha256 of the bytes.
+    pub sha256: String,
+    /// False when an identical file was already stored.
+    pub created: bool,
+}
+
+static TMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// Lowercase hex sha256 of `data`.
+pub fn sha256_hex(data: &[u8]) -> String {
+    hex(&Sha256::digest(data))
+}
+
+fn hex(digest: &[u8]) -> String {
+    let mut out = String::with_capacity(64);
+    for &byte in digest {
+        out.push(char::from_digit(u32::from(byte >> 4), 16).unwrap_or('0'));
+        out.push(char::from_digit(u32::from(byte & 0xf), 16).unwrap_or('0'));
+    }
+    out
+}
+
+/// Where the blob with this hash lives under `root`.
+pub fn path_for(root: &Path, sha256: &str) -> PathBuf {
+    root.join(&sha256[..2]).join(sha256)
+}
+
+/// Store the bytes of `chunks`, in order, under their sha256 below `root`, through a temp
+/// file in `tmp_dir` (on the same file system).
+pub fn store<C: AsRef<[u8]>>(root: &Path, tmp_dir: &Path, chunks: &[C]) -> io::Result<Stored> {
+    let mut hasher = Sha256::new();
+    for chunk in chunks {
+        hasher.update(chunk.as_ref());
+    }
+    let sha256 = hex(&hasher.finalize());
+    let target = path_for(root, &sha256);
+    if touch(&target)? {
+        return Ok(Stored { sha256, created: false });
+    }
+    let tmp = tmp_dir.join(format!("in-{}-{}-r", std::process::id(), TMP_COUNTER.fetch_add(1, Ordering::Relaxed)));
+    let written = write_new(&tmp, chunks).and_then(|()| match fs::rename(&tmp, &target) {
+        Err(err) if err.kind() == io::ErrorKind::NotFound => {
+            // The shard folder does not exist yet (the temp file does: we just wrote it).
+            fs::create_dir_all(target.parent().unwrap_or(root))?;
+            fs::rename(&tmp, &target)
+        }
+        other => other,
+    });
+    if let Err(err) = written {
+        let _ = fs::remove_file(&tmp);
+        return Err(err);
+    }
+    Ok(Stored { sha256, created: true })
+}
+
+/// Set the modification time of `path` to now; false when there is no such file.
+fn touch(path: &Path) -> io::Result<bool> {
+    let c_path = CString::new(path.as_os_str().as_bytes()).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+    // SAFETY: a valid NUL-terminated path; a null `times` means "now" for both stamps.
+    let rc = unsafe { libc::utimensat(libc::AT_FDCWD, c_path.as_ptr(), std::ptr::null(), 0) };
+    if rc == 0 {
+        return Ok(true);
+    }
+    let err = io::Error::last_os_error();
+    match err.kind() {
+        io::ErrorKind::NotFound => Ok(false),
+        _ if err.raw_os_error() == Some(libc::ENOTDIR) => Ok(false),
+        _ => Err(err),
+    }
+}
+
+fn write_new<C: AsRef<[u8]>>(path: &Path, chunks: &[C]) -> io::Result<()> {
+    if DIRECT_OK.load(Ordering::Relaxed) {
+        match write_direct(path, chunks) {
+            Err(err) if err.raw_os_error() == Some(libc::EINVAL) => {
+                // The file system does not take O_DIRECT: buffered writes from now on.
+                DIRECT_OK.store(false, Ordering::Relaxed);
+                let _ = fs::remove_file(path);
+            }
+            other => return other,
+        }
+    }
+    write_buffered(path, chunks)
+}
+
+static DIRECT_OK: AtomicBool = AtomicBool::new(true);
+const ALIGN: usize = 4096;
+
+thread_local! {
+    static ALIGNED: RefCell<AlignedBuf> = const { RefCell::new(AlignedBuf { ptr: std::ptr::null_mut(), cap: 0 }) };
+}
+
+/// A block-aligned buffer, kept per thread and reused, for O_DIRECT writes.
+struct AlignedBuf {
+    ptr: *mut u8,
+    cap: usize,
+}
+
+impl AlignedBuf {
+    fn reserve(&mut self, len: usize) -> &mut [u8] {
+        if len > self.cap {
+            self.free();
+            let cap = len.next_multiple_of(1 << 20).max(1 << 20);
+            let layout = Layout::from_size_align(cap, ALIGN).expect("aligned layout");
+            // SAFETY: a non-zero size; a null result is handled below.
+            let ptr = unsafe { alloc::alloc(layout) };
+            if ptr.is_null() {
+                alloc::handle_alloc_error(layout);
+            }
+            self.ptr = ptr;
+            self.cap = cap;
+        }
+        // SAFETY: `ptr` points to `cap >= len` bytes owned by this buffer.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr, len) }
+    }
+
+    fn free(&mut self) {
+        if !self.ptr.is_null() {
+            // SAFETY: allocated in `reserve` with this very layout.
+            unsafe { alloc::dealloc(self.ptr, Layout::from_size_align_unchecked(self.cap, ALIGN)) };
+            self.ptr = std::ptr::null_mut();
+            self.cap = 0;
+        }
+    }
+}
+
+impl Drop for AlignedBuf {
+    fn drop(&mut self) {
+        self.free();
+    }
+}
+
+/// Write around the page cache: an upload is written once and read once, by the OCR worker,
+/// so caching its pages only costs memory (and, on virtual machines, fresh pages are slow).
+fn write_direct<C: AsRef<[u8]>>(path: &Path, chunks: &[C]) -> io::Result<()> {
+    let len: usize = chunks.iter().map(|c| c.as_ref().len()).sum();
+    if len > MAX_DIRECT {
+        return write_buffered(path, chunks);
+    }
+    let file = OpenOptions::new().write(true).create_new(true).mode(0o600).custom_flags(libc::O_DIRECT).open(path)?;
+    let padded = len.next_multiple_of(ALIGN);
+    ALIGNED.with_borrow_mut(|buf| {
+        let block = buf.reserve(padded);
+        let mut at = 0;
+        for chunk in chunks {
+            let chunk = chunk.as_ref();
+            block[at..at + chunk.len()].copy_from_slice(chunk);
+            at += chunk.len();
+        }
+        block[len..].fill(0);
+        let mut file = &file;
+        file.write_all(block)
+    })?;
+    if padded != len {
+        file.set_len(len as u64)?;
+    }
+    Ok(())
+}
+
+/// Files up to this size go through the aligned buffer; bigger ones are written buffered.
+const MAX_DIRECT: usize = 8 << 20;
+
+fn write_buffered<C: AsRef<[u8]>>(path: &Path, chunks: &[C]) -> io::Result<()> {
+    let mut file = OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    // As few write calls as possible: vectored writes of the remaining chunks.
+    let mut slices: Vec<&[u8]> = chunks.iter().map(AsRef::as_ref).filter(|c| !c.is_empty()).collect();
+    let mut first = 0;
+    while first < slices.len() {
+        let io: Vec<IoSlice<'_>> = slices[first..].iter().take(IOV_MAX).map(|c| IoSlice::new(c)).collect();
+        let mut n = file.write_vectored(&io)?;
+        if n == 0 {
+            return Err(io::Error::from(io::ErrorKind::WriteZero));
+        }
+        while first < slices.len() && n >= slices[first].len() {
+            n -= slices[first].len();
+            first += 1;
+        }
+        if n > 0 {
+            slices[first] = &slices[first][n..];
+        }
+    }
+    Ok(())
+}
+
+const IOV_MAX: usize = 1024;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("ocrdesk-blobstore-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(dir.join("tmp")).unwrap();
+        dir
+    }
+
+    #[test]
+    fn hash_matches_known_vector() {
+        assert_eq!(sha256_hex(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    }
+
+    #[test]
+    fn stores_once_and_dedupes() {
+        let root = scratch("dedupe");
+        let first = store(&root, &root.join("tmp"), &[b"hel".as_slice(), b"", b"lo"]).unwrap();
+        assert!(first.created);
+        let path = path_for(&root, &first.sha256);
+        assert_eq!(fs::read(&path).unwrap(), b"hello");
+        let second = store(&root, &root.join("tmp"), &[b"hello"]).unwrap();
+        assert_eq!(second, Stored { sha256: first.sha256.clone(), created: false });
+        assert_eq!(fs::read_dir(root.join("tmp")).unwrap().count(), 0, "no temp file left behind");
+        let other = store::<&[u8]>(&root, &root.join("tmp"), &[]).unwrap();
+        assert!(other.created);
+        assert_eq!(fs::read(path_for(&root, &other.sha256)).unwrap(), b"");
+        // Many chunks, more than one vectored write can take.
+        let many: Vec<Vec<u8>> = (0..3000u32).map(|i| i.to_le_bytes().to_vec()).collect();
+        let big = store(&root, &root.join("tmp"), &many).unwrap();
+        assert_eq!(fs::read(path_for(&root, &big.sha256)).unwrap(), many.concat());
+        assert_eq!(big.sha256, sha256_hex(&many.concat()));
+        fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn missing_tmp_dir_is_an_error_not_a_panic() {
+        let root = scratch("notmp");
+        let err = store(&root, &root.join("absent"), &[b"x"]).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::NotFound);
+        fs::remove_dir_all(&root).unwrap();
+    }
+}

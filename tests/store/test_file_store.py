@@ -1,0 +1,67 @@
+"""The content-addressed file store on a real file system: layout, dedupe, big files, old layout."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from pathlib import Path
+
+from ocrdesk.files import SPOOL_BYTES, FileStore
+
+
+def test_small_file_is_stored_once_under_its_hash(tmp_path: Path) -> None:
+    store = FileStore(tmp_path / "files")
+    assert sorted(p.name for p in store.root.iterdir() if len(p.name) == 2) == [f"{i:02x}" for i in range(256)]
+    data = b"%PDF-1.4\n" + os.urandom(150_000)  # not a multiple of the disk block size
+    incoming = store.incoming()
+    for at in range(0, len(data), 7_000):  # arrives in many chunks
+        incoming.write(data[at : at + 7_000])
+    sha = incoming.commit()
+    assert sha == hashlib.sha256(data).hexdigest() == incoming.digest()
+    path = store.path_for(sha)
+    assert path == store.root / sha[:2] / sha and store.relative_path(sha) == f"files/{sha[:2]}/{sha}"
+    assert path.read_bytes() == data and path.stat().st_size == len(data)
+    assert not list(store.tmp_dir.iterdir()), "no temp file left behind"
+
+    # The same bytes again: no second copy, the stored one is made fresh for retention.
+    os.utime(path, (time.time() - 3600, time.time() - 3600))
+    again = store.incoming()
+    again.write(data)
+    assert again.commit() == sha
+    assert time.time() - path.stat().st_mtime < 60
+    assert [p for p in store.root.rglob(sha)] == [path]
+
+
+def test_file_over_the_spool_size_streams_through_a_temp_file(tmp_path: Path) -> None:
+    store = FileStore(tmp_path / "files")
+    data = os.urandom(SPOOL_BYTES + 12_345)
+    incoming = store.incoming()
+    for at in range(0, len(data), 64 * 1024):
+        incoming.write(data[at : at + 64 * 1024])
+    sha = incoming.commit()
+    assert sha == hashlib.sha256(data).hexdigest()
+    assert store.read_bytes(sha) == data
+    assert not list(store.tmp_dir.iterdir())
+
+
+def test_files_of_the_earlier_layout_are_found(tmp_path: Path) -> None:
+    store = FileStore(tmp_path / "files")
+    data = b"stored by an earlier version"
+    sha = hashlib.sha256(data).hexdigest()
+    legacy = store.root / sha[:2] / sha[2:4] / sha
+    legacy.parent.mkdir(parents=True)
+    legacy.write_bytes(data)
+    assert store.exists(sha) and store.locate(sha) == legacy and store.read_bytes(sha) == data
+    assert store.copies(sha) == (store.path_for(sha), legacy)
+    assert not store.exists(hashlib.sha256(b"never stored").hexdigest())
+
+
+def test_discarded_upload_leaves_nothing(tmp_path: Path) -> None:
+    store = FileStore(tmp_path / "files")
+    for size in (10, SPOOL_BYTES + 1):
+        incoming = store.incoming()
+        incoming.write(b"x" * size)
+        incoming.discard()
+    assert not list(store.tmp_dir.iterdir())
+    assert not [p for p in store.root.rglob("*") if p.is_file()]
