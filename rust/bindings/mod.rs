@@ -125,6 +125,27 @@ fn store_blob(py: Python<'_>, root: PathBuf, tmp_dir: PathBuf, chunks: Vec<PyBac
     Ok((stored.sha256, stored.created))
 }
 
+/// `store_blob` for several files at once, on up to `threads` threads: one result per file,
+/// in order, each (sha256, created) or the OSError that file met.
+#[pyfunction]
+#[pyo3(signature = (root, tmp_dir, files, threads=4))]
+fn store_blobs(
+    py: Python<'_>,
+    root: PathBuf,
+    tmp_dir: PathBuf,
+    files: Vec<Vec<PyBackedBytes>>,
+    threads: usize,
+) -> PyResult<Vec<Py<PyAny>>> {
+    let results = py.detach(|| crate::blobstore::store_many(&root, &tmp_dir, &files, threads));
+    results
+        .into_iter()
+        .map(|result| match result {
+            Ok(stored) => Ok((stored.sha256, stored.created).into_pyobject(py)?.into_any().unbind()),
+            Err(err) => Ok(PyErr::from(err).into_value(py).into_any()),
+        })
+        .collect()
+}
+
 #[pyfunction]
 fn tessdata_dir() -> PathBuf {
     core_ocr::engine::tessdata_dir()
@@ -142,6 +163,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(shutdown, m)?)?;
     m.add_function(wrap_pyfunction!(tessdata_dir, m)?)?;
     m.add_function(wrap_pyfunction!(store_blob, m)?)?;
+    m.add_function(wrap_pyfunction!(store_blobs, m)?)?;
     m.add_class::<Document>()?;
     m.add_class::<Page>()?;
     m.add_class::<Block>()?;

@@ -200,52 +200,19 @@ async def handle_upload(request: Request[Any, Any, Any], ctx: AppContext, princi
         incoming = parts[0].incoming
         doc = _document(ctx, parts[0], form.value("fileName"))
 
-        path = request.scope["path"]
         request_hash = form.request_hash() if idem_key is not None else ""
         if idem_key is not None:
             found = await ctx.idempotency.lookup(principal.key_id, idem_key)
             if found is not None:
-                return _replay(found, path, request_hash)
+                return _replay(found, request.scope["path"], request_hash)
 
-        template = common.template
-        base = base_url(request, ctx)
-
-        def store(conn: sqlite3.Connection) -> bytes | Response[Any]:
-            # Runs on the writer's thread, grouped with concurrent uploads into one transaction.
-            if idem_key is not None:
-                found = IdempotencyKeys.find_sync(conn, principal.key_id, idem_key)
-                if found is not None:
-                    return _replay(found, path, request_hash)
-            # The file was moved into place by ``incoming.commit`` just before, on this thread.
-            assert incoming.sha256 is not None
-            doc.sha256 = incoming.sha256
-            doc.file_path = files.relative_path(incoming.sha256)
-            now = now_iso()
-            upload_id, record_id, created_at = History.insert_document(
-                conn,
-                doc,
-                **_record_fields(project, principal, common, batch_id, now),
-            )
-            if batch_id is not None:
-                Batches.add_file_sync(conn, batch_id, now)
-            response = UploadResponse(
-                id=upload_id,
-                processing_history_id=record_id,
-                file_name=doc.file_name,
-                file_url=base + file_url_path(upload_id),
-                file_size=str(doc.file_size),
-                mime_type=doc.mime_type,
-                template_id=template.template_id if template else None,
-                batch_id=batch_id,
-                created_at=created_at,
-            )
-            encoded = msgspec.json.encode(response)
-            if idem_key is not None:
-                IdempotencyKeys.save_sync(conn, principal.key_id, idem_key, path, request_hash, 201, encoded.decode())
-            return encoded
-
-        files = ctx.files
-        stored = await ctx.db.write(store, before=incoming.commit)
+        fields = _record_fields(project, principal, common, batch_id, "")
+        plain = idem_key is None and batch_id is None
+        insert = (_PlainUploadInsert if plain else _UploadInsert)(
+            doc, incoming, ctx.files, fields, common.template, base_url(request, ctx), idem_key, principal.key_id,
+            request.scope["path"], request_hash,
+        )
+        stored = await ctx.db.write(insert, before=incoming)
         if isinstance(stored, Response):
             return stored
         body = stored
@@ -253,6 +220,72 @@ async def handle_upload(request: Request[Any, Any, Any], ctx: AppContext, princi
         form.discard()
     ctx.wake_workers()
     return Response(content=body, status_code=201, media_type="application/json")
+
+
+class _UploadInsert:
+    """The rows of one upload, written on the database writer's thread (``Database.write``).
+
+    Its file was committed just before, by the group's ``before`` step, on the same thread.
+    """
+
+    __slots__ = ("doc", "incoming", "files", "fields", "template", "base", "idem_key", "key_id", "path", "request_hash")
+
+    def __init__(
+        self, doc: NewDocument, incoming: Any, files: Any, fields: dict[str, Any], template: Template | None,
+        base: str, idem_key: str | None, key_id: str, path: str, request_hash: str,
+    ) -> None:
+        self.doc, self.incoming, self.files, self.fields, self.template = doc, incoming, files, fields, template
+        self.base, self.idem_key, self.key_id, self.path, self.request_hash = base, idem_key, key_id, path, request_hash
+
+    def _stored_file(self) -> NewDocument:
+        sha = self.incoming.sha256
+        assert sha is not None, "the file is committed before its rows"
+        self.doc.sha256 = sha
+        self.doc.file_path = self.files.relative_path(sha)
+        return self.doc
+
+    def _response(self, upload_id: str, record_id: str, created_at: str) -> bytes:
+        doc, template = self.doc, self.template
+        return msgspec.json.encode(
+            UploadResponse(
+                id=upload_id,
+                processing_history_id=record_id,
+                file_name=doc.file_name,
+                file_url=self.base + file_url_path(upload_id),
+                file_size=str(doc.file_size),
+                mime_type=doc.mime_type,
+                template_id=template.template_id if template else None,
+                batch_id=self.fields["batch_id"],
+                created_at=created_at,
+            )
+        )
+
+    def __call__(self, conn: sqlite3.Connection) -> bytes | Response[Any]:
+        if self.idem_key is not None:
+            found = IdempotencyKeys.find_sync(conn, self.key_id, self.idem_key)
+            if found is not None:
+                return _replay(found, self.path, self.request_hash)
+        now = now_iso()
+        fields = {**self.fields, "now": now}
+        upload_id, record_id, created_at = History.insert_document(conn, self._stored_file(), **fields)
+        if fields["batch_id"] is not None:
+            Batches.add_file_sync(conn, fields["batch_id"], now)
+        encoded = self._response(upload_id, record_id, created_at)
+        if self.idem_key is not None:
+            IdempotencyKeys.save_sync(conn, self.key_id, self.idem_key, self.path, self.request_hash, 201, encoded.decode())
+        return encoded
+
+
+class _PlainUploadInsert(_UploadInsert):
+    """An upload without Idempotency-Key or batch: a group of them is two INSERT statements."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def run_group(conn: sqlite3.Connection, items: list[_UploadInsert]) -> list[bytes]:
+        rows = [(item._stored_file(), {k: v for k, v in item.fields.items() if k != "now"}) for item in items]
+        ids = History.insert_documents(conn, rows)
+        return [item._response(*row_ids) for item, row_ids in zip(items, ids)]
 
 
 # --- POST /batch/upload -------------------------------------------------------------------

@@ -8,10 +8,12 @@ reads use a small pool so a slow list never waits behind a write. Other processe
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import importlib.resources
 import re
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any, AsyncIterator, Callable, Iterable, Sequence, TypeVar
 
@@ -20,6 +22,7 @@ import aiosqlite
 __all__ = ["Database", "connect", "migrations", "PRAGMAS"]
 
 T = TypeVar("T")
+_PendingWrite = tuple[Callable[[sqlite3.Connection], Any], "asyncio.Future[Any]", "Callable[[], Any] | None"]
 
 PRAGMAS = (
     "PRAGMA journal_mode = WAL",
@@ -153,9 +156,7 @@ class Database:
         self._readers: asyncio.Queue[aiosqlite.Connection] | None = None
         self._all_readers: list[aiosqlite.Connection] = []
         self._write_lock = asyncio.Lock()
-        self._pending_writes: list[
-            tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any], Callable[[], Any] | None]
-        ] = []
+        self._pending_writes: collections.deque[_PendingWrite] = collections.deque()
         self._group_writer_running = False
         self._group_task: asyncio.Task[None] | None = None
         self._inline: sqlite3.Connection | None = None
@@ -255,49 +256,52 @@ class Database:
             else:
                 await conn.execute("COMMIT")
 
-    async def write(self, fn: Callable[[sqlite3.Connection], T], before: Callable[[], Any] | None = None) -> T:
+    async def write(self, fn: Callable[[sqlite3.Connection], T], before: Any = None) -> T:
         """Run ``fn(connection)`` atomically on the writer's thread and return its result.
 
         Group commit: calls that arrive while the writer is busy are run together, in one
-        ``BEGIN IMMEDIATE ... COMMIT`` and one round trip to the writer's thread, each inside
-        its own savepoint, so a call that raises undoes only its own changes (and gets its
-        exception back). Under concurrent uploads this turns a transaction, four thread
-        hand-offs and a WAL commit per request into one of each per group. ``fn`` must be
-        plain synchronous SQL on the given connection: it runs on another thread.
+        ``BEGIN IMMEDIATE ... COMMIT``, each inside its own savepoint, so a call that raises
+        undoes only its own changes (and gets its exception back). ``fn`` must be plain
+        synchronous SQL on the given connection: it runs on another thread.
+
+        The writer's thread takes the next group itself as soon as one is committed, while the
+        event loop goes on parsing requests and resolving the finished ones: the two overlap
+        instead of taking turns. It holds the write lock for at most ``DRAIN_SECONDS`` at a
+        time, so a ``transaction()`` waiting for it gets its turn.
 
         ``before`` (optional) runs on the same thread just before the group's transaction
-        starts, outside it (e.g. moving an uploaded file into place): one thread hop for
-        both, and the write lock is not held during file I/O. If it raises, ``fn`` is skipped
-        and the exception is returned to this caller only.
+        starts, outside it (e.g. moving an uploaded file into place): no extra thread hop, and
+        the write lock is not held during file I/O. If it raises, ``fn`` is skipped and the
+        exception is returned to this caller only. Instead of a callable it may be an object
+        whose type has ``run_befores(items) -> [exception or None]``, run once for all such
+        items of a group (``Incoming``: one call into the core for all files). Likewise, calls
+        whose type has ``run_group(conn, calls) -> [result]`` run together (see
+        ``_grouped_transaction``).
         """
         assert self._writer is not None, "database not open"
-        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
         self._pending_writes.append((fn, future, before))
         if not self._group_writer_running:
             self._group_writer_running = True
-            self._group_task = asyncio.get_running_loop().create_task(self._run_grouped_writes())
+            self._group_task = loop.create_task(self._run_grouped_writes())
         return await future
 
     async def _run_grouped_writes(self) -> None:
+        loop = asyncio.get_running_loop()
         try:
             while self._pending_writes:
                 async with self._write_lock:
-                    group, self._pending_writes = self._pending_writes[:MAX_WRITE_GROUP], self._pending_writes[MAX_WRITE_GROUP:]
                     writer = self._writer
                     assert writer is not None
-                    try:
-                        # aiosqlite runs this on the connection's own thread, as it runs everything.
-                        outcomes = await writer._execute(
-                            _grouped_transaction, writer._conn, [(fn, before) for fn, _, before in group]
-                        )
-                    except BaseException as exc:  # the transaction as a whole failed (e.g. COMMIT)
-                        outcomes = [(False, exc)] * len(group)
-                for (_, future, _), (ok, value) in zip(group, outcomes):
-                    if not future.done():
-                        if ok:
-                            future.set_result(value)
-                        else:
-                            future.set_exception(value)
+                    # aiosqlite runs this on the connection's own thread, as it runs everything.
+                    await writer._execute(_drain_writes, writer._conn, self._pending_writes, loop)
+        except BaseException as exc:  # the writer's thread itself failed (e.g. the database closed)
+            while self._pending_writes:
+                _, future, _ = self._pending_writes.popleft()
+                if not future.done():
+                    future.set_exception(exc)
+            raise
         finally:
             self._group_writer_running = False
 
@@ -324,42 +328,119 @@ class Database:
 
 
 MAX_WRITE_GROUP = 64  # calls per grouped transaction
+DRAIN_SECONDS = 0.05  # longest the writer's thread keeps the write lock for grouped writes
 
 
-def _grouped_transaction(
-    conn: sqlite3.Connection, calls: list[tuple[Callable[[sqlite3.Connection], Any], Callable[[], Any] | None]]
-) -> list[tuple[bool, Any]]:
-    """On the writer's thread: each call's ``before`` step, then one transaction, one savepoint per call."""
+def _drain_writes(
+    conn: sqlite3.Connection, pending: collections.deque[_PendingWrite], loop: asyncio.AbstractEventLoop
+) -> None:
+    """On the writer's thread: commit groups of pending writes until none is left (or time is up).
+
+    Each group's outcomes go back to the event loop as soon as it is committed. Appends by
+    the event loop and pops here are each atomic on a deque.
+    """
+    deadline = time.monotonic() + DRAIN_SECONDS
+    while pending:
+        group: list[_PendingWrite] = []
+        while pending and len(group) < MAX_WRITE_GROUP:
+            group.append(pending.popleft())
+        try:
+            outcomes = _grouped_transaction(conn, [(fn, before) for fn, _, before in group])
+        except Exception as exc:  # the transaction as a whole failed (e.g. COMMIT)
+            outcomes = [(False, exc)] * len(group)
+        loop.call_soon_threadsafe(_settle, group, outcomes)
+        if time.monotonic() > deadline:
+            return
+
+
+def _settle(group: list[_PendingWrite], outcomes: list[tuple[bool, Any]]) -> None:
+    for (_, future, _), (ok, value) in zip(group, outcomes):
+        if not future.done():
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
+
+
+def _run_befores(calls: list[tuple[Any, Any]]) -> dict[int, BaseException]:
+    """The ``before`` steps of a group; those of one kind with a ``run_befores`` run together."""
     failed: dict[int, BaseException] = {}
+    kinds: dict[Callable[[list[Any]], list[BaseException | None]], list[int]] = {}
     for i, (_, before) in enumerate(calls):
-        if before is not None:
-            try:
-                before()
-            except Exception as exc:
-                failed[i] = exc
-    outcomes: list[tuple[bool, Any]] = []
+        if before is None:
+            continue
+        together = getattr(type(before), "run_befores", None)
+        if together is not None:
+            kinds.setdefault(together, []).append(i)
+            continue
+        try:
+            before()
+        except Exception as exc:
+            failed[i] = exc
+    for together, indexes in kinds.items():
+        try:
+            problems = together([calls[i][1] for i in indexes])
+        except Exception as exc:
+            problems = [exc] * len(indexes)
+        failed.update((i, problem) for i, problem in zip(indexes, problems) if problem is not None)
+    return failed
+
+
+def _grouped_transaction(conn: sqlite3.Connection, calls: list[tuple[Any, Any]]) -> list[tuple[bool, Any]]:
+    """On the writer's thread: the calls' ``before`` steps, then one transaction.
+
+    Calls of one kind with a ``run_group(conn, calls)`` (e.g. plain uploads) run as one set
+    of statements inside a savepoint: few statements, so few GIL hand-offs for the whole
+    group. Should that fail, they run one by one. Every other call gets its own savepoint,
+    so a call that raises undoes only its own changes.
+    """
+    failed = _run_befores(calls)
+    outcomes: list[tuple[bool, Any] | None] = [None] * len(calls)
+    singles: list[int] = []
+    kinds: dict[Callable[[sqlite3.Connection, list[Any]], list[Any]], list[int]] = {}
+    for i, (fn, _) in enumerate(calls):
+        if i in failed:
+            outcomes[i] = (False, failed[i])
+            continue
+        together = getattr(type(fn), "run_group", None)
+        if together is not None:
+            kinds.setdefault(together, []).append(i)
+        else:
+            singles.append(i)
     conn.execute("BEGIN IMMEDIATE")
     try:
-        for i, (fn, _) in enumerate(calls):
-            if i in failed:
-                outcomes.append((False, failed[i]))
+        for together, indexes in kinds.items():
+            if len(indexes) == 1:
+                singles += indexes
                 continue
+            conn.execute("SAVEPOINT grouped_set")
+            try:
+                values = together(conn, [calls[i][0] for i in indexes])
+            except Exception:
+                conn.execute("ROLLBACK TO grouped_set")
+                conn.execute("RELEASE grouped_set")
+                singles += indexes  # find out which one fails, and keep the others
+            else:
+                conn.execute("RELEASE grouped_set")
+                for i, value in zip(indexes, values):
+                    outcomes[i] = (True, value)
+        for i in sorted(singles):
             conn.execute("SAVEPOINT grouped_write")
             try:
-                value = fn(conn)
+                value = calls[i][0](conn)
             except Exception as exc:
                 conn.execute("ROLLBACK TO grouped_write")
                 conn.execute("RELEASE grouped_write")
-                outcomes.append((False, exc))
+                outcomes[i] = (False, exc)
             else:
                 conn.execute("RELEASE grouped_write")
-                outcomes.append((True, value))
+                outcomes[i] = (True, value)
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
-    return outcomes
+    return outcomes  # type: ignore[return-value]
 
 
 async def connect(path: Path | str, readers: int = 4, migrate: bool = True) -> Database:

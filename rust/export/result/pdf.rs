@@ -111,7 +111,7 @@ pub(crate) fn for_each_page_image(
     };
     let limits = Limits { max_file_size: u64::MAX, ..Limits::default() };
     let upright = |g: Gray, page: &Page| -> Result<PageImage> {
-        let g = if page.rotation % 360 != 0 { g.rotated_cw(page.rotation) } else { g };
+        let g = if !page.rotation.is_multiple_of(360) { g.rotated_cw(page.rotation) } else { g };
         PageImage::from_gray(&g)
     };
     match raster::sniff(data) {

@@ -33,6 +33,23 @@ INSERT INTO processing_history (
     search_text, created_at, updated_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
+# The same inserts for many rows at once, given as one JSON array of row arrays: one
+# statement per table for a whole group of uploads.
+INSERT_UPLOADS = """
+INSERT INTO uploads (id, project_id, organization_id, key_id, file_name, sha256, file_size, mime_type, file_type, created_at)
+SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6, value->>7, value->>8, value->>9
+FROM json_each(?) ORDER BY key
+"""
+INSERT_RECORDS = """
+INSERT INTO processing_history (
+    id, upload_id, project_id, organization_id, user_id, file_name, file_path, file_size, mime_type,
+    status, template_id, template_name, batch_id, result_format, priority, priority_rank, metadata,
+    search_text, created_at, updated_at)
+SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6, value->>7, value->>8,
+    value->>9, value->>10, value->>11, value->>12, value->>13, value->>14, value->>15, value->>16,
+    value->>17, value->>18, value->>19
+FROM json_each(?) ORDER BY key
+"""
 BY_ID = f"SELECT {COLUMNS} FROM processing_history WHERE id = ? AND project_id = ?"
 BY_ID_ANY = f"SELECT {COLUMNS} FROM processing_history WHERE id = ?"
 RESULT_TEXT = "SELECT result_text FROM processing_history WHERE id = ? AND project_id = ?"
@@ -226,6 +243,24 @@ class History:
         conn.execute(INSERT_UPLOAD, upload)
         conn.execute(INSERT_RECORD, record)
         return upload_id, record_id, now
+
+    @staticmethod
+    def insert_documents(
+        conn: sqlite3.Connection, items: list[tuple[NewDocument, dict[str, Any]]], *, now: str | None = None
+    ) -> list[tuple[str, str, str]]:
+        """:meth:`insert_document` for many uploads in two statements; (upload id, record id, createdAt) each."""
+        now = now or now_iso()
+        ids: list[tuple[str, str, str]] = []
+        uploads: list[tuple[Any, ...]] = []
+        records: list[tuple[Any, ...]] = []
+        for doc, fields in items:
+            upload_id, record_id, upload, record = History._document_rows(doc, status="queued", now=now, **fields)
+            ids.append((upload_id, record_id, now))
+            uploads.append(upload)
+            records.append(record)
+        conn.execute(INSERT_UPLOADS, (msgspec.json.encode(uploads).decode(),))
+        conn.execute(INSERT_RECORDS, (msgspec.json.encode(records).decode(),))
+        return ids
 
     # --- reads ---------------------------------------------------------------------------
     async def get(self, project_id: str, record_id: str) -> HistoryRecord | None:
