@@ -212,3 +212,38 @@ def test_projects_by_scope(client: Any, world: World) -> None:
     assert [p["id"] for p in proj.json()] == [world.project_id]
     other = client.get(f"{API}/projects", headers=h(world.other_org_key))
     assert [p["id"] for p in other.json()] == [world.other_project_id]
+
+
+def test_keys_and_projects_changed_elsewhere_are_seen(client: Any, world: World, settings: Any) -> None:
+    """The server keeps keys and projects it has read for a moment; changes by another process
+    (``ocrdesk admin``, a worker) are seen on the next request, and plain SQL edits within
+    ``CACHE_SECONDS``."""
+    import asyncio
+    import sqlite3
+    import time
+
+    from ocrdesk.store.cache import CACHE_SECONDS
+    from ocrdesk.store.db import Database
+    from ocrdesk.store.repositories import ApiKeys, Projects
+
+    key = h(world.project_key)
+    assert client.get(f"{API}/projects", headers=key).status_code == 200  # now cached
+    renamed = client.get(f"{API}/projects", headers=key).json()[0]["name"] + " (renamed)"
+
+    async def change() -> None:
+        async with Database(settings.db_path, readers=1) as db:  # another connection, as another process has
+            project = await Projects(db).get(world.project_id)
+            assert project is not None
+            await Projects(db).update(project.id, name=renamed, description="", settings={})
+
+    asyncio.run(change())
+    assert client.get(f"{API}/projects", headers=key).json()[0]["name"] == renamed
+
+    # Revoked by plain SQL, behind the application's back: refused once the cache lapses.
+    conn = sqlite3.connect(settings.db_path)
+    conn.execute("UPDATE api_keys SET revoked_at = '2020-01-01T00:00:00.000Z' WHERE key_prefix = ?",
+                 (world.project_key[:8],))
+    conn.commit()
+    conn.close()
+    time.sleep(CACHE_SECONDS + 0.2)
+    assert_error(client.get(f"{API}/projects", headers=key), 401)

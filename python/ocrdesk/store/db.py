@@ -11,6 +11,8 @@ import asyncio
 import collections
 import contextlib
 import importlib.resources
+import mmap
+import os
 import re
 import sqlite3
 import time
@@ -84,6 +86,24 @@ def _open_inline(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA busy_timeout = 20")
     conn.execute("PRAGMA query_only = ON")
     return conn
+
+
+EPOCH_BYTES = 16
+
+
+def _open_epoch(path: Path) -> mmap.mmap | None:
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+    except OSError:
+        return None
+    try:
+        if os.fstat(fd).st_size < EPOCH_BYTES:
+            os.pwrite(fd, os.urandom(EPOCH_BYTES), 0)
+        return mmap.mmap(fd, EPOCH_BYTES, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):
+        return None
+    finally:
+        os.close(fd)
 
 
 async def _open(path: Path) -> aiosqlite.Connection:
@@ -160,6 +180,7 @@ class Database:
         self._group_writer_running = False
         self._group_task: asyncio.Task[None] | None = None
         self._inline: sqlite3.Connection | None = None
+        self._epoch: mmap.mmap | None = None
         self.version = 0
 
     async def open(self, migrate: bool = True) -> Database:
@@ -174,9 +195,35 @@ class Database:
             self._all_readers.append(reader)
             self._readers.put_nowait(reader)
         self._inline = _open_inline(self.path)
+        self._epoch = _open_epoch(self.epoch_path)
         return self
 
+    # --- the credentials epoch -------------------------------------------------------------
+    # API keys and projects are read on every request; their repositories keep what they read
+    # for a few seconds, and forget it at once when this number changes. Any process that
+    # revokes a key or changes a project bumps it (a few bytes in a file next to the
+    # database, mapped in memory: reading it costs no system call).
+    @property
+    def epoch_path(self) -> Path:
+        return self.path.with_name(self.path.name + "-epoch")
+
+    def credentials_epoch(self) -> bytes | None:
+        """The current epoch; None when it cannot be read (then nothing may be cached)."""
+        epoch = self._epoch
+        return None if epoch is None else epoch[:EPOCH_BYTES]
+
+    def bump_credentials_epoch(self) -> None:
+        """Make every process forget the keys and projects it keeps (after revoking a key, say)."""
+        fd = os.open(self.epoch_path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+        try:
+            os.pwrite(fd, os.urandom(EPOCH_BYTES), 0)
+        finally:
+            os.close(fd)
+
     async def close(self) -> None:
+        if self._epoch is not None:
+            self._epoch.close()
+            self._epoch = None
         if self._inline is not None:
             self._inline.close()
             self._inline = None

@@ -9,6 +9,7 @@ import secrets
 import sqlite3
 import string
 
+from ocrdesk.store.cache import EpochCache
 from ocrdesk.store.db import Database
 from ocrdesk.store.ids import new_id, now_iso, to_iso
 from ocrdesk.store.models import ApiKey
@@ -56,13 +57,15 @@ def _row(row: sqlite3.Row) -> ApiKey:
 
 def is_usable(key: ApiKey, now: str | None = None) -> bool:
     """Not revoked and not expired (times compare as text: same ISO format)."""
-    now = now or now_iso()
-    return key.revoked_at is None and (key.expires_at is None or key.expires_at > now)
+    if key.revoked_at is not None:
+        return False
+    return key.expires_at is None or key.expires_at > (now or now_iso())
 
 
 class ApiKeys:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._by_hash: EpochCache[ApiKey] = EpochCache(db)
 
     async def create(
         self,
@@ -97,15 +100,21 @@ class ApiKeys:
         if not looks_like_key(raw):
             return None
         digest = hash_key(raw)
-        row = await self.db.lookup(BY_HASH, (digest,))
-        # The index lookup finds the candidate; the constant-time compare is the check.
-        if row is None or not hmac.compare_digest(row["key_hash"], digest):
-            return None
-        key = _row(row)
+        key, epoch = self._by_hash.get(digest)
+        if key is None:
+            row = await self.db.lookup(BY_HASH, (digest,))
+            # The index lookup finds the candidate; the constant-time compare is the check.
+            if row is None or not hmac.compare_digest(row["key_hash"], digest):
+                return None
+            key = _row(row)
+            self._by_hash.put(digest, key, epoch)
+        # Expiry is checked on every use, cached or not.
         return key if is_usable(key) else None
 
     async def revoke(self, key_id: str) -> bool:
-        return await self.db.execute(REVOKE, (now_iso(), key_id)) > 0
+        revoked = await self.db.execute(REVOKE, (now_iso(), key_id)) > 0
+        self.db.bump_credentials_epoch()  # every process forgets the keys it keeps
+        return revoked
 
     async def count(self) -> int:
         return int(await self.db.fetchval(COUNT))

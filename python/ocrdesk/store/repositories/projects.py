@@ -5,6 +5,7 @@ from typing import Any
 
 import msgspec
 
+from ocrdesk.store.cache import EpochCache
 from ocrdesk.store.db import Database
 from ocrdesk.store.ids import new_id, now_iso
 from ocrdesk.store.models import Project
@@ -35,6 +36,7 @@ def _row(row: sqlite3.Row) -> Project:
 class Projects:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._by_id: EpochCache[Project] = EpochCache(db)
 
     async def create(self, organization_id: str, name: str, description: str = "", settings: Any = None) -> Project:
         now = now_iso()
@@ -46,8 +48,14 @@ class Projects:
         return project
 
     async def get(self, project_id: str) -> Project | None:
-        row = await self.db.lookup(BY_ID, (project_id,))
-        return _row(row) if row else None
+        project, epoch = self._by_id.get(project_id)
+        if project is None:
+            row = await self.db.lookup(BY_ID, (project_id,))
+            if row is None:
+                return None
+            project = _row(row)
+            self._by_id.put(project_id, project, epoch)
+        return project
 
     async def by_name(self, organization_id: str, name: str) -> Project | None:
         row = await self.db.fetchone(BY_ORG_AND_NAME, (organization_id, name))
@@ -59,4 +67,5 @@ class Projects:
     async def update(self, project_id: str, *, name: str, description: str, settings: Any) -> Project | None:
         settings_json = msgspec.json.encode(settings).decode()
         await self.db.execute(UPDATE, (name, description, settings_json, now_iso(), project_id))
+        self.db.bump_credentials_epoch()  # every process forgets the projects it keeps
         return await self.get(project_id)
