@@ -5,6 +5,7 @@ pub mod blobstore;
 pub mod error;
 pub mod export;
 pub mod model;
+pub mod multipart;
 pub mod ocr;
 pub mod raster;
 pub mod textlayer;

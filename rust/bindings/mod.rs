@@ -146,6 +146,19 @@ fn store_blobs(
         .collect()
 }
 
+/// The parts of a whole multipart/form-data body in its plain shape, each as (name,
+/// filename, content type, start, end); None for anything else (see `multipart`). Quick
+/// enough not to release the GIL.
+#[pyfunction]
+fn parse_form(
+    body: &[u8],
+    boundary: &str,
+    max_parts: usize,
+) -> Option<Vec<(String, Option<String>, Option<String>, usize, usize)>> {
+    let parts = crate::multipart::parse(body, boundary.as_bytes(), max_parts)?;
+    Some(parts.into_iter().map(|p| (p.name, p.filename, p.content_type, p.content.start, p.content.end)).collect())
+}
+
 #[pyfunction]
 fn tessdata_dir() -> PathBuf {
     core_ocr::engine::tessdata_dir()
@@ -164,6 +177,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(tessdata_dir, m)?)?;
     m.add_function(wrap_pyfunction!(store_blob, m)?)?;
     m.add_function(wrap_pyfunction!(store_blobs, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_form, m)?)?;
     m.add_class::<Document>()?;
     m.add_class::<Page>()?;
     m.add_class::<Block>()?;

@@ -8,12 +8,12 @@ that point with 413.
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import Any, AsyncIterator
 
 from litestar import Request
 from multipart import MultipartSegment, ParserError, ParserLimitReached, PushMultipartParser
 
-from ocrdesk.files import FileStore, Incoming
+from ocrdesk.files import SPOOL_BYTES, FileStore, Incoming
 from ocrdesk.server.errors import ApiError
 
 __all__ = ["FormFile", "ParsedForm", "read_form", "human_size"]
@@ -22,6 +22,13 @@ MAX_FIELD_BYTES = 1024 * 1024
 MAX_TEXT_FIELDS = 64
 #: Room for the text fields and the multipart framing around the files.
 FORM_OVERHEAD = 2 * 1024 * 1024
+#: Bodies up to this size are read whole and parsed by the core (``ocrdesk._core.parse_form``).
+FAST_BODY_BYTES = SPOOL_BYTES + 64 * 1024
+
+try:
+    from ocrdesk._core import parse_form as _parse_form
+except ImportError:  # the compiled core is not built yet: the streaming parser does it all
+    _parse_form = None
 
 
 def human_size(n: int) -> str:
@@ -105,6 +112,33 @@ async def read_form(
         if declared_size > limit_total:
             raise _too_large(max_file_bytes)
 
+    source: AsyncIterator[bytes] = request.stream()
+    if declared is not None and declared_size <= FAST_BODY_BYTES and _parse_form is not None:
+        # A small body is read whole and parsed in one call into the core; should it be in
+        # any but the plain shape, the streaming parser below goes over the same bytes.
+        chunks: list[bytes] = []
+        received = 0
+        async for chunk in source:
+            received += len(chunk)
+            if received > limit_total:
+                raise _too_large(max_file_bytes)
+            chunks.append(chunk)
+        body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        if type(body) is not bytes:
+            body = bytes(body)
+        parts = _parse_form(body, boundary, max_files + MAX_TEXT_FIELDS + 1)
+        if parts is not None:
+            form = _form_from_parts(body, parts, store, file_fields, max_file_bytes, max_files)
+            if commit:
+                try:
+                    for f in form.files:
+                        await f.incoming.commit_async()
+                except BaseException:
+                    form.discard()
+                    raise
+            return form
+        source = _once(body)
+
     form = ParsedForm()
     current_file: FormFile | None = None
     current_text: bytearray | None = None
@@ -112,7 +146,7 @@ async def read_form(
     received = 0
     try:
         with PushMultipartParser(boundary, max_segment_count=max_files + MAX_TEXT_FIELDS + 1) as parser:
-            async for chunk in request.stream():
+            async for chunk in source:
                 received += len(chunk)
                 if received > limit_total:
                     raise _too_large(max_file_bytes)
@@ -160,6 +194,50 @@ async def read_form(
     except ParserError as exc:
         form.discard()
         raise ApiError(400, [f"malformed multipart body: {exc}"]) from None
+    except BaseException:
+        form.discard()
+        raise
+    return form
+
+
+async def _once(body: bytes) -> AsyncIterator[bytes]:
+    yield body
+    yield b""  # the end of the body, as the request stream signals it
+
+
+def _form_from_parts(
+    body: bytes,
+    parts: list[tuple[str, str | None, str | None, int, int]],
+    store: FileStore,
+    file_fields: frozenset[str],
+    max_file_bytes: int,
+    max_files: int,
+) -> ParsedForm:
+    """The form of a body the core parsed whole, with the same rules and messages as the stream."""
+    form = ParsedForm()
+    try:
+        for name, filename, content_type, start, end in parts:
+            if name in file_fields or filename is not None:
+                if name not in file_fields:
+                    raise ApiError(400, [f"unexpected file field {name!r}"])
+                if len(form.files) >= max_files:
+                    raise ApiError(400, [f"{name} accepts at most {max_files} file(s)"])
+                if end - start > max_file_bytes:
+                    raise _too_large(max_file_bytes)
+                current = FormFile(name, filename, content_type, store.incoming())
+                form.files.append(current)
+                if end > start:
+                    current.incoming.write(body[start:end])
+            else:
+                if sum(len(v) for v in form.fields.values()) >= MAX_TEXT_FIELDS:
+                    raise ApiError(400, ["too many form fields"])
+                if end - start > MAX_FIELD_BYTES:
+                    raise ApiError(400, [f"{name} is too long"])
+                try:
+                    text = body[start:end].decode("utf-8")
+                except UnicodeDecodeError:
+                    raise ApiError(400, [f"{name} is not valid utf-8 text"]) from None
+                form.fields.setdefault(name, []).append(text)
     except BaseException:
         form.discard()
         raise
