@@ -10,8 +10,9 @@
 use std::alloc::{self, Layout};
 use std::cell::RefCell;
 use std::ffi::CString;
-use std::fs::{self, OpenOptions};
+use std::fs::{self, File, OpenOptions};
 use std::io::{self, IoSlice, Write};
+use std::os::fd::AsRawFd;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
@@ -52,6 +53,11 @@ pub fn path_for(root: &Path, sha256: &str) -> PathBuf {
 /// Store the bytes of `chunks`, in order, under their sha256 below `root`, through a temp
 /// file in `tmp_dir` (on the same file system).
 pub fn store<C: AsRef<[u8]>>(root: &Path, tmp_dir: &Path, chunks: &[C]) -> io::Result<Stored> {
+    store_with(root, tmp_dir, chunks, TMPFILE_OK.load(Ordering::Relaxed))
+}
+
+/// [`store`], linking in a file without a name when `anonymous`, else through a temp file.
+fn store_with<C: AsRef<[u8]>>(root: &Path, tmp_dir: &Path, chunks: &[C], anonymous: bool) -> io::Result<Stored> {
     let mut hasher = Sha256::new();
     for chunk in chunks {
         hasher.update(chunk.as_ref());
@@ -60,6 +66,13 @@ pub fn store<C: AsRef<[u8]>>(root: &Path, tmp_dir: &Path, chunks: &[C]) -> io::R
     let target = path_for(root, &sha256);
     if touch(&target)? {
         return Ok(Stored { sha256, created: false });
+    }
+    if anonymous {
+        match store_anonymous(&target, chunks) {
+            Ok(created) => return Ok(Stored { sha256, created }),
+            Err(err) if unsupported(&err) => TMPFILE_OK.store(false, Ordering::Relaxed),
+            Err(err) => return Err(err),
+        }
     }
     let tmp = tmp_dir.join(format!("in-{}-{}-r", std::process::id(), TMP_COUNTER.fetch_add(1, Ordering::Relaxed)));
     let written = write_new(&tmp, chunks).and_then(|()| match fs::rename(&tmp, &target) {
@@ -118,9 +131,64 @@ fn touch(path: &Path) -> io::Result<bool> {
     }
 }
 
+/// A file without a name in the shard folder (`O_TMPFILE`), written, then linked in under
+/// its final name: no temp name, no rename, nothing left behind by a crash, and creations
+/// spread over the shard folders instead of queueing on one temp folder. True when this
+/// call created the file, false when an identical upload linked it first.
+fn store_anonymous<C: AsRef<[u8]>>(target: &Path, chunks: &[C]) -> io::Result<bool> {
+    let dir = target.parent().ok_or_else(|| io::Error::from(io::ErrorKind::InvalidInput))?;
+    let len: usize = chunks.iter().map(|c| c.as_ref().len()).sum();
+    let direct = DIRECT_OK.load(Ordering::Relaxed) && len <= MAX_DIRECT;
+    let open = |direct: bool| {
+        let flags = libc::O_TMPFILE | if direct { libc::O_DIRECT } else { 0 };
+        OpenOptions::new().write(true).mode(0o600).custom_flags(flags).open(dir)
+    };
+    let (file, direct) = match open(direct) {
+        Err(err) if err.kind() == io::ErrorKind::NotFound => {
+            fs::create_dir_all(dir)?;
+            (open(direct)?, direct)
+        }
+        Err(err) if direct && err.raw_os_error() == Some(libc::EINVAL) => {
+            DIRECT_OK.store(false, Ordering::Relaxed);
+            (open(false)?, false)
+        }
+        other => (other?, direct),
+    };
+    if direct {
+        write_direct(&file, chunks, len)?;
+    } else {
+        write_buffered(&file, chunks)?;
+    }
+    let from = CString::new(format!("/proc/self/fd/{}", file.as_raw_fd())).map_err(io::Error::other)?;
+    let to = CString::new(target.as_os_str().as_bytes()).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+    // SAFETY: two valid NUL-terminated paths.
+    let rc =
+        unsafe { libc::linkat(libc::AT_FDCWD, from.as_ptr(), libc::AT_FDCWD, to.as_ptr(), libc::AT_SYMLINK_FOLLOW) };
+    if rc == 0 {
+        return Ok(true);
+    }
+    let err = io::Error::last_os_error();
+    match err.raw_os_error() {
+        Some(libc::EEXIST) => Ok(false),
+        // No /proc: take the temp-file path from now on.
+        Some(libc::ENOENT) => Err(io::Error::from_raw_os_error(libc::EOPNOTSUPP)),
+        _ => Err(err),
+    }
+}
+
+/// Errors that mean "this system cannot do that", not "this file failed".
+fn unsupported(err: &io::Error) -> bool {
+    matches!(err.raw_os_error(), Some(libc::EOPNOTSUPP | libc::EISDIR | libc::ENOSYS))
+}
+
+static TMPFILE_OK: AtomicBool = AtomicBool::new(true);
+
 fn write_new<C: AsRef<[u8]>>(path: &Path, chunks: &[C]) -> io::Result<()> {
-    if DIRECT_OK.load(Ordering::Relaxed) {
-        match write_direct(path, chunks) {
+    let len: usize = chunks.iter().map(|c| c.as_ref().len()).sum();
+    if DIRECT_OK.load(Ordering::Relaxed) && len <= MAX_DIRECT {
+        let opened =
+            OpenOptions::new().write(true).create_new(true).mode(0o600).custom_flags(libc::O_DIRECT).open(path);
+        match opened.and_then(|file| write_direct(&file, chunks, len)) {
             Err(err) if err.raw_os_error() == Some(libc::EINVAL) => {
                 // The file system does not take O_DIRECT: buffered writes from now on.
                 DIRECT_OK.store(false, Ordering::Relaxed);
@@ -129,7 +197,8 @@ fn write_new<C: AsRef<[u8]>>(path: &Path, chunks: &[C]) -> io::Result<()> {
             other => return other,
         }
     }
-    write_buffered(path, chunks)
+    let file = OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    write_buffered(&file, chunks)
 }
 
 static DIRECT_OK: AtomicBool = AtomicBool::new(true);
@@ -181,12 +250,7 @@ impl Drop for AlignedBuf {
 
 /// Write around the page cache: an upload is written once and read once, by the OCR worker,
 /// so caching its pages only costs memory (and, on virtual machines, fresh pages are slow).
-fn write_direct<C: AsRef<[u8]>>(path: &Path, chunks: &[C]) -> io::Result<()> {
-    let len: usize = chunks.iter().map(|c| c.as_ref().len()).sum();
-    if len > MAX_DIRECT {
-        return write_buffered(path, chunks);
-    }
-    let file = OpenOptions::new().write(true).create_new(true).mode(0o600).custom_flags(libc::O_DIRECT).open(path)?;
+fn write_direct<C: AsRef<[u8]>>(file: &File, chunks: &[C], len: usize) -> io::Result<()> {
     let padded = len.next_multiple_of(ALIGN);
     ALIGNED.with_borrow_mut(|buf| {
         let block = buf.reserve(padded);
@@ -197,7 +261,7 @@ fn write_direct<C: AsRef<[u8]>>(path: &Path, chunks: &[C]) -> io::Result<()> {
             at += chunk.len();
         }
         block[len..].fill(0);
-        let mut file = &file;
+        let mut file = file;
         file.write_all(block)
     })?;
     if padded != len {
@@ -209,8 +273,8 @@ fn write_direct<C: AsRef<[u8]>>(path: &Path, chunks: &[C]) -> io::Result<()> {
 /// Files up to this size go through the aligned buffer; bigger ones are written buffered.
 const MAX_DIRECT: usize = 8 << 20;
 
-fn write_buffered<C: AsRef<[u8]>>(path: &Path, chunks: &[C]) -> io::Result<()> {
-    let mut file = OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+fn write_buffered<C: AsRef<[u8]>>(file: &File, chunks: &[C]) -> io::Result<()> {
+    let mut file = file;
     // As few write calls as possible: vectored writes of the remaining chunks.
     let mut slices: Vec<&[u8]> = chunks.iter().map(AsRef::as_ref).filter(|c| !c.is_empty()).collect();
     let mut first = 0;
@@ -288,10 +352,19 @@ mod tests {
     }
 
     #[test]
-    fn missing_tmp_dir_is_an_error_not_a_panic() {
-        let root = scratch("notmp");
-        let err = store(&root, &root.join("absent"), &[b"x"]).unwrap_err();
+    fn the_temp_file_path_stores_alike_and_reports_a_missing_tmp_dir() {
+        let root = scratch("tmppath");
+        let data: Vec<u8> = (0..70_000u32).map(|i| (i % 251) as u8).collect();
+        for anonymous in [true, false] {
+            let stored = store_with(&root, &root.join("tmp"), &[&data[..1000], &data[1000..]], anonymous).unwrap();
+            assert_eq!(fs::read(path_for(&root, &stored.sha256)).unwrap(), data);
+            fs::remove_file(path_for(&root, &stored.sha256)).unwrap();
+        }
+        assert_eq!(fs::read_dir(root.join("tmp")).unwrap().count(), 0, "no temp file left behind");
+        let err = store_with(&root, &root.join("absent"), &[b"x"], false).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::NotFound);
+        // Without a name, no temp folder is needed at all.
+        assert!(store_with(&root, &root.join("absent"), &[b"x"], true).unwrap().created);
         fs::remove_dir_all(&root).unwrap();
     }
 }

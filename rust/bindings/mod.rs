@@ -125,7 +125,9 @@ fn store_blob(py: Python<'_>, root: PathBuf, tmp_dir: PathBuf, chunks: Vec<PyBac
     Ok((stored.sha256, stored.created))
 }
 
-/// `store_blob` for several files at once, on up to `threads` threads: one result per file,
+/// `store_blob` for several files at once, on up to `threads` threads. Each file is given
+/// as (chunks, start, end): the bytes `start..end` of its chunks joined, so a file that is a
+/// slice of a request body already in memory is stored without a copy. One result per file,
 /// in order, each (sha256, created) or the OSError that file met.
 #[pyfunction]
 #[pyo3(signature = (root, tmp_dir, files, threads=4))]
@@ -133,10 +135,11 @@ fn store_blobs(
     py: Python<'_>,
     root: PathBuf,
     tmp_dir: PathBuf,
-    files: Vec<Vec<PyBackedBytes>>,
+    files: Vec<(Vec<PyBackedBytes>, usize, usize)>,
     threads: usize,
 ) -> PyResult<Vec<Py<PyAny>>> {
-    let results = py.detach(|| crate::blobstore::store_many(&root, &tmp_dir, &files, threads));
+    let slices: Vec<Vec<&[u8]>> = files.iter().map(|(chunks, start, end)| span(chunks, *start, *end)).collect();
+    let results = py.detach(|| crate::blobstore::store_many(&root, &tmp_dir, &slices, threads));
     results
         .into_iter()
         .map(|result| match result {
@@ -144,6 +147,21 @@ fn store_blobs(
             Err(err) => Ok(PyErr::from(err).into_value(py).into_any()),
         })
         .collect()
+}
+
+/// The parts of `chunks` (joined) that fall in `start..end`, without copying.
+fn span(chunks: &[PyBackedBytes], start: usize, end: usize) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    for chunk in chunks {
+        let bytes: &[u8] = chunk;
+        let (from, to) = (start.max(at), end.min(at + bytes.len()));
+        if from < to {
+            out.push(&bytes[from - at..to - at]);
+        }
+        at += bytes.len();
+    }
+    out
 }
 
 /// The parts of a whole multipart/form-data body in its plain shape, each as (name,

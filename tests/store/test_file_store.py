@@ -65,3 +65,27 @@ def test_discarded_upload_leaves_nothing(tmp_path: Path) -> None:
         incoming.discard()
     assert not list(store.tmp_dir.iterdir())
     assert not [p for p in store.root.rglob("*") if p.is_file()]
+
+
+def test_adopted_slice_of_a_body_is_stored_without_the_rest(tmp_path: Path) -> None:
+    store = FileStore(tmp_path / "files")
+    body = b"--boundary\r\nheaders\r\n\r\n" + b"%PDF-1.7 " + os.urandom(70_000) + b"\r\n--boundary--\r\n"
+    start, end = body.index(b"%PDF"), len(body) - len(b"\r\n--boundary--\r\n")
+    data = body[start:end]
+    one = store.incoming()
+    one.adopt(body, start, end)
+    assert one.size == len(data) and one.head == data[:4096] and one.digest() == hashlib.sha256(data).hexdigest()
+    two = store.incoming()
+    two.adopt(body, start, end)
+    two.write(b" and more")  # bytes after an adopted slice
+    three = store.incoming()
+    three.adopt(body, start, end)
+    problems = type(one).run_befores([one, two, three])
+    assert problems == [None, None, None]
+    assert store.read_bytes(one.sha256 or "") == data
+    assert store.read_bytes(two.sha256 or "") == data + b" and more"
+    assert three.sha256 == one.sha256
+    single = store.incoming()
+    single.adopt(body, start, end)
+    single.write(b"!")
+    assert store.read_bytes(single.commit()) == data + b"!"

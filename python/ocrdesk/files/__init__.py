@@ -20,14 +20,11 @@ from typing import Any
 __all__ = ["FileStore", "Incoming", "sniff", "safe_file_name", "file_type_for"]
 
 try:
-    from ocrdesk._core import store_blob as _store_blob
     from ocrdesk._core import store_blobs as _store_blobs
 except ImportError:  # the compiled core is not built yet: sniffing and names still work
 
-    def _store_blob(root: str, tmp_dir: str, chunks: list[bytes]) -> tuple[str, bool]:
+    def _store_blobs(root: str, tmp_dir: str, files: list[tuple[list[bytes], int, int]], threads: int) -> list[Any]:
         raise RuntimeError("the ocrdesk core extension is not built (run `make dev`)")
-
-    _store_blobs = _store_blob  # type: ignore[assignment]
 
 
 HEAD_BYTES = 4096
@@ -40,10 +37,12 @@ _SHARDS = tuple(f"{i:02x}" for i in range(256))
 class Incoming:
     """A file being received, then committed under the sha256 of its bytes.
 
-    Up to ``SPOOL_BYTES`` it is kept in memory, as the chunks it arrived in, and hashed and
-    written to disk once by :meth:`commit`: one call into the core that hashes, then either
-    refreshes a stored copy or writes a temp file and renames it into place, without the GIL
-    (the upload endpoint runs it on the database writer's thread, just before its insert).
+    Up to ``SPOOL_BYTES`` it is kept in memory, as the chunks it arrived in (or as a slice of a
+    body read whole, :meth:`adopt`), and hashed and written to disk once: one call into the
+    core that hashes, then either refreshes a stored copy or writes the file and links it in
+    under its name (``rust/blobstore.rs``), without the GIL. The upload endpoint has a group's
+    files written together (:meth:`run_befores`) on the database writer's thread, just
+    before their rows.
     Bigger files spill to a temp file as soon as they pass the threshold (hashed as they
     arrive from then on), so memory stays bounded per upload.
     """
@@ -51,6 +50,8 @@ class Incoming:
     def __init__(self, store: FileStore) -> None:
         self._store = store
         self._chunks: list[bytes] | None = []
+        self._start = 0  # the file is bytes start..start+size of its chunks joined (see adopt)
+        self._adopted = False
         self._fh: Any = None
         self.tmp_path: Path | None = None
         self._hash: Any = None  # only once spilled; in-memory files are hashed in one go
@@ -69,6 +70,9 @@ class Incoming:
         if len(self.head) < HEAD_BYTES:
             self.head += bytes(chunk[: HEAD_BYTES - len(self.head)])
         chunks = self._chunks
+        if self._adopted and chunks is not None:  # more bytes after an adopted slice: keep only the slice
+            chunks = self._chunks = [b"".join(self._views())]
+            self._start, self._adopted = 0, False
         if chunks is not None and self.size + len(chunk) <= SPOOL_BYTES:
             chunks.append(chunk if type(chunk) is bytes else bytes(chunk))
         else:
@@ -78,6 +82,30 @@ class Incoming:
             self._hash.update(chunk)
         self.size += len(chunk)
 
+    def adopt(self, body: bytes, start: int, end: int) -> None:
+        """Take bytes ``start..end`` of a body already in memory as the whole file, without a copy."""
+        if self.size or self._chunks is None or end - start > SPOOL_BYTES:
+            self.write(memoryview(body)[start:end])
+            return
+        self.head = body[start : start + HEAD_BYTES]
+        self._chunks = [body]
+        self._start, self._adopted = start, True
+        self.size = end - start
+
+    def _views(self) -> list[memoryview]:
+        """The file's bytes as views of the chunks held in memory."""
+        views, at, end = [], 0, self._start + self.size
+        for chunk in self._chunks or ():
+            lo, hi = max(self._start, at), min(end, at + len(chunk))
+            if lo < hi:
+                views.append(memoryview(chunk)[lo - at : hi - at])
+            at += len(chunk)
+        return views
+
+    def _span(self) -> tuple[list[bytes], int, int]:
+        assert self._chunks is not None
+        return self._chunks, self._start, self._start + self.size
+
     def digest(self) -> str:
         """The sha256 (hex) of the bytes received so far; call once the file is complete."""
         if self._digest is None:
@@ -85,8 +113,8 @@ class Incoming:
                 self._digest = self._hash.hexdigest()
             else:
                 digest = hashlib.sha256()
-                for chunk in self._chunks or ():
-                    digest.update(chunk)
+                for view in self._views():
+                    digest.update(view)
                 self._digest = digest.hexdigest()
         return self._digest
 
@@ -95,15 +123,18 @@ class Incoming:
         self._fh = os.fdopen(fd, "wb")
         self.tmp_path = Path(name)
         self._hash = hashlib.sha256()
-        for chunk in self._chunks or ():
-            self._fh.write(chunk)
-            self._hash.update(chunk)
+        for view in self._views():
+            self._fh.write(view)
+            self._hash.update(view)
         self._chunks = None
 
     def commit(self) -> str:
         """Move into place; returns the sha256. Idempotent for identical content."""
         if self._chunks is not None:
-            sha, _created = _store_blob(self._store.root_str, self._store.tmp_str, self._chunks)
+            result = _store_blobs(self._store.root_str, self._store.tmp_str, [self._span()], 1)[0]
+            if isinstance(result, BaseException):
+                raise result
+            sha = result[0]
             if self._digest is not None and self._digest != sha:  # pragma: no cover - a bug, not input
                 raise RuntimeError("stored file hash differs from the received bytes")
             self._digest = self.sha256 = sha
@@ -141,7 +172,7 @@ class Incoming:
                 except Exception as exc:
                     problems[i] = exc
         for store, indexes in in_memory.items():
-            results = _store_blobs(store.root_str, store.tmp_str, [items[i]._chunks for i in indexes], STORE_THREADS)
+            results = _store_blobs(store.root_str, store.tmp_str, [items[i]._span() for i in indexes], STORE_THREADS)
             for i, result in zip(indexes, results):
                 if isinstance(result, BaseException):
                     problems[i] = result

@@ -227,7 +227,7 @@ def _form_from_parts(
                 current = FormFile(name, filename, content_type, store.incoming())
                 form.files.append(current)
                 if end > start:
-                    current.incoming.write(body[start:end])
+                    current.incoming.adopt(body, start, end)
             else:
                 if sum(len(v) for v in form.fields.values()) >= MAX_TEXT_FIELDS:
                     raise ApiError(400, ["too many form fields"])
