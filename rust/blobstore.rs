@@ -137,28 +137,17 @@ fn touch(path: &Path) -> io::Result<bool> {
 /// call created the file, false when an identical upload linked it first.
 fn store_anonymous<C: AsRef<[u8]>>(target: &Path, chunks: &[C]) -> io::Result<bool> {
     let dir = target.parent().ok_or_else(|| io::Error::from(io::ErrorKind::InvalidInput))?;
-    let len: usize = chunks.iter().map(|c| c.as_ref().len()).sum();
-    let direct = DIRECT_OK.load(Ordering::Relaxed) && len <= MAX_DIRECT;
-    let open = |direct: bool| {
+    let file = write_file(chunks, |direct| {
         let flags = libc::O_TMPFILE | if direct { libc::O_DIRECT } else { 0 };
-        OpenOptions::new().write(true).mode(0o600).custom_flags(flags).open(dir)
-    };
-    let (file, direct) = match open(direct) {
-        Err(err) if err.kind() == io::ErrorKind::NotFound => {
-            fs::create_dir_all(dir)?;
-            (open(direct)?, direct)
+        let open = || OpenOptions::new().write(true).mode(0o600).custom_flags(flags).open(dir);
+        match open() {
+            Err(err) if err.kind() == io::ErrorKind::NotFound => {
+                fs::create_dir_all(dir)?;
+                open()
+            }
+            other => other,
         }
-        Err(err) if direct && err.raw_os_error() == Some(libc::EINVAL) => {
-            DIRECT_OK.store(false, Ordering::Relaxed);
-            (open(false)?, false)
-        }
-        other => (other?, direct),
-    };
-    if direct {
-        write_direct(&file, chunks, len)?;
-    } else {
-        write_buffered(&file, chunks)?;
-    }
+    })?;
     let from = CString::new(format!("/proc/self/fd/{}", file.as_raw_fd())).map_err(io::Error::other)?;
     let to = CString::new(target.as_os_str().as_bytes()).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
     // SAFETY: two valid NUL-terminated paths.
@@ -184,21 +173,30 @@ fn unsupported(err: &io::Error) -> bool {
 static TMPFILE_OK: AtomicBool = AtomicBool::new(true);
 
 fn write_new<C: AsRef<[u8]>>(path: &Path, chunks: &[C]) -> io::Result<()> {
+    write_file(chunks, |direct| {
+        if !direct {
+            let _ = fs::remove_file(path); // what a refused direct write left
+        }
+        let flags = if direct { libc::O_DIRECT } else { 0 };
+        OpenOptions::new().write(true).create_new(true).mode(0o600).custom_flags(flags).open(path)
+    })
+    .map(drop)
+}
+
+/// A new file opened by `open(direct)` with `chunks` written to it: around the page cache
+/// when the file system takes it (`O_DIRECT`; refused once with EINVAL, never asked again),
+/// else buffered.
+fn write_file<C: AsRef<[u8]>>(chunks: &[C], open: impl Fn(bool) -> io::Result<File>) -> io::Result<File> {
     let len: usize = chunks.iter().map(|c| c.as_ref().len()).sum();
     if DIRECT_OK.load(Ordering::Relaxed) && len <= MAX_DIRECT {
-        let opened =
-            OpenOptions::new().write(true).create_new(true).mode(0o600).custom_flags(libc::O_DIRECT).open(path);
-        match opened.and_then(|file| write_direct(&file, chunks, len)) {
-            Err(err) if err.raw_os_error() == Some(libc::EINVAL) => {
-                // The file system does not take O_DIRECT: buffered writes from now on.
-                DIRECT_OK.store(false, Ordering::Relaxed);
-                let _ = fs::remove_file(path);
-            }
+        match open(true).and_then(|file| write_direct(&file, chunks, len).map(|()| file)) {
+            Err(err) if err.raw_os_error() == Some(libc::EINVAL) => DIRECT_OK.store(false, Ordering::Relaxed),
             other => return other,
         }
     }
-    let file = OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
-    write_buffered(&file, chunks)
+    let file = open(false)?;
+    write_buffered(&file, chunks)?;
+    Ok(file)
 }
 
 static DIRECT_OK: AtomicBool = AtomicBool::new(true);

@@ -117,15 +117,7 @@ fn shutdown(py: Python<'_>) {
     py.detach(core_ocr::pool::shutdown);
 }
 
-/// Store the bytes of `chunks` (in order) under their sha256 below `root` (see `blobstore`);
-/// returns (sha256, created).
-#[pyfunction]
-fn store_blob(py: Python<'_>, root: PathBuf, tmp_dir: PathBuf, chunks: Vec<PyBackedBytes>) -> PyResult<(String, bool)> {
-    let stored = py.detach(|| crate::blobstore::store(&root, &tmp_dir, &chunks))?;
-    Ok((stored.sha256, stored.created))
-}
-
-/// `store_blob` for several files at once, on up to `threads` threads. Each file is given
+/// Store files under their sha256 below `root` (see `blobstore`), on up to `threads` threads. Each file is given
 /// as (chunks, start, end): the bytes `start..end` of its chunks joined, so a file that is a
 /// slice of a request body already in memory is stored without a copy. One result per file,
 /// in order, each (sha256, created) or the OSError that file met.
@@ -193,7 +185,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(threads, m)?)?;
     m.add_function(wrap_pyfunction!(shutdown, m)?)?;
     m.add_function(wrap_pyfunction!(tessdata_dir, m)?)?;
-    m.add_function(wrap_pyfunction!(store_blob, m)?)?;
     m.add_function(wrap_pyfunction!(store_blobs, m)?)?;
     m.add_function(wrap_pyfunction!(parse_form, m)?)?;
     m.add_class::<Document>()?;

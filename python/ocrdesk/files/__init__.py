@@ -60,10 +60,6 @@ class Incoming:
         self.head = b""  # first bytes, for type sniffing
         self.sha256: str | None = None
 
-    @property
-    def path(self) -> Path | None:
-        return None if self.sha256 is None else self._store.path_for(self.sha256)
-
     def write(self, chunk: bytes | bytearray | memoryview) -> None:
         if not chunk:
             return
@@ -131,15 +127,11 @@ class Incoming:
     def commit(self) -> str:
         """Move into place; returns the sha256. Idempotent for identical content."""
         if self._chunks is not None:
-            result = _store_blobs(self._store.root_str, self._store.tmp_str, [self._span()], 1)[0]
-            if isinstance(result, BaseException):
-                raise result
-            sha = result[0]
-            if self._digest is not None and self._digest != sha:  # pragma: no cover - a bug, not input
-                raise RuntimeError("stored file hash differs from the received bytes")
-            self._digest = self.sha256 = sha
-            self._chunks = None
-            return sha
+            (problem,) = Incoming.run_befores([self])
+            if problem is not None:
+                raise problem
+            assert self.sha256 is not None
+            return self.sha256
         sha = self.digest()
         final = self._store.path_for(sha)
         try:
@@ -178,6 +170,9 @@ class Incoming:
                     problems[i] = result
                     continue
                 item = items[i]
+                if item._digest is not None and item._digest != result[0]:  # pragma: no cover - a bug, not input
+                    problems[i] = RuntimeError("stored file hash differs from the received bytes")
+                    continue
                 item._digest = item.sha256 = result[0]
                 item._chunks = None
         return problems

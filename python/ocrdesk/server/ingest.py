@@ -112,7 +112,7 @@ async def _common_fields(ctx: AppContext, form: ParsedForm, project_id: str) -> 
     return _Common(priority=priority, metadata=metadata, template=template, problems=problems)
 
 
-def _record_fields(project: Any, principal: Principal, common: _Common, batch_id: str | None, now: str) -> dict[str, Any]:
+def _record_fields(project: Any, principal: Principal, common: _Common, batch_id: str | None) -> dict[str, Any]:
     """The columns an upload's history record takes from its request, single or batch."""
     template = common.template
     return {
@@ -125,7 +125,6 @@ def _record_fields(project: Any, principal: Principal, common: _Common, batch_id
         "batch_id": batch_id,
         "priority": common.priority,
         "metadata": common.metadata,
-        "now": now,
     }
 
 
@@ -206,7 +205,7 @@ async def handle_upload(request: Request[Any, Any, Any], ctx: AppContext, princi
             if found is not None:
                 return _replay(found, request.scope["path"], request_hash)
 
-        fields = _record_fields(project, principal, common, batch_id, "")
+        fields = _record_fields(project, principal, common, batch_id)
         plain = idem_key is None and batch_id is None
         insert = (_PlainUploadInsert if plain else _UploadInsert)(
             doc, incoming, ctx.files, fields, common.template, base_url(request, ctx), idem_key, principal.key_id,
@@ -266,10 +265,10 @@ class _UploadInsert:
             if found is not None:
                 return _replay(found, self.path, self.request_hash)
         now = now_iso()
-        fields = {**self.fields, "now": now}
-        upload_id, record_id, created_at = History.insert_document(conn, self._stored_file(), **fields)
-        if fields["batch_id"] is not None:
-            Batches.add_file_sync(conn, fields["batch_id"], now)
+        upload_id, record_id, created_at = History.insert_document(conn, self._stored_file(), now=now, **self.fields)
+        batch_id = self.fields["batch_id"]
+        if batch_id is not None:
+            Batches.add_file_sync(conn, batch_id, now)
         encoded = self._response(upload_id, record_id, created_at)
         if self.idem_key is not None:
             IdempotencyKeys.save_sync(conn, self.key_id, self.idem_key, self.path, self.request_hash, 201, encoded.decode())
@@ -283,8 +282,7 @@ class _PlainUploadInsert(_UploadInsert):
 
     @staticmethod
     def run_group(conn: sqlite3.Connection, items: list[_UploadInsert]) -> list[bytes]:
-        rows = [(item._stored_file(), {k: v for k, v in item.fields.items() if k != "now"}) for item in items]
-        ids = History.insert_documents(conn, rows)
+        ids = History.insert_documents(conn, [(item._stored_file(), item.fields) for item in items])
         return [item._response(*row_ids) for item, row_ids in zip(items, ids)]
 
 
@@ -341,7 +339,8 @@ async def handle_batch_upload(request: Request[Any, Any, Any], ctx: AppContext, 
                 await History.add_document(
                     conn,
                     doc,
-                    **_record_fields(project, principal, common, batch_id, now),
+                    now=now,
+                    **_record_fields(project, principal, common, batch_id),
                 )
             batch = await Batches.get_in(conn, project.id, batch_id)
             await batch_uploaded(conn, batch)  # the event, in this transaction (outbox)

@@ -41,6 +41,3 @@ class EpochCache(Generic[V]):
         if len(self._items) >= self.size:
             self._items.clear()
         self._items[key] = (value, epoch, time.monotonic())
-
-    def forget(self, key: Hashable) -> None:
-        self._items.pop(key, None)

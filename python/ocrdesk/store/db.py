@@ -24,7 +24,7 @@ import aiosqlite
 __all__ = ["Database", "connect", "migrations", "PRAGMAS"]
 
 T = TypeVar("T")
-_PendingWrite = tuple[Callable[[sqlite3.Connection], Any], "asyncio.Future[Any]", "Callable[[], Any] | None"]
+_PendingWrite = tuple[Callable[[sqlite3.Connection], Any], "asyncio.Future[Any]", Any]  # (fn, future, before)
 
 PRAGMAS = (
     "PRAGMA journal_mode = WAL",
@@ -91,14 +91,22 @@ def _open_inline(path: Path) -> sqlite3.Connection:
 EPOCH_BYTES = 16
 
 
+def _epoch_fd(path: Path) -> int:
+    return os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+
+
+def _new_epoch(fd: int) -> None:
+    os.pwrite(fd, os.urandom(EPOCH_BYTES), 0)
+
+
 def _open_epoch(path: Path) -> mmap.mmap | None:
     try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+        fd = _epoch_fd(path)
     except OSError:
         return None
     try:
         if os.fstat(fd).st_size < EPOCH_BYTES:
-            os.pwrite(fd, os.urandom(EPOCH_BYTES), 0)
+            _new_epoch(fd)
         return mmap.mmap(fd, EPOCH_BYTES, access=mmap.ACCESS_READ)
     except (OSError, ValueError):
         return None
@@ -214,9 +222,9 @@ class Database:
 
     def bump_credentials_epoch(self) -> None:
         """Make every process forget the keys and projects it keeps (after revoking a key, say)."""
-        fd = os.open(self.epoch_path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+        fd = _epoch_fd(self.epoch_path)
         try:
-            os.pwrite(fd, os.urandom(EPOCH_BYTES), 0)
+            _new_epoch(fd)
         finally:
             os.close(fd)
 
