@@ -2,10 +2,11 @@
 //!
 //! One call hashes the bytes, and either refreshes the modification time of a stored copy
 //! (identical uploads share one file; retention spares recently uploaded files) or writes a
-//! temp file in `tmp_dir` and renames it into place, so a reader never sees a partial file.
-//! The path comes only from the hash. The shard folder is created on first need, when the
-//! rename reports it missing (the Python side creates all 256 with the store), so the common
-//! case costs no `mkdir`.
+//! new file without a name in its shard folder (`O_TMPFILE`) and links it in under its hash,
+//! so a reader never sees a partial file (a temp file in `tmp_dir` and a rename where that is
+//! not available). The path comes only from the hash. The shard folder is created on first
+//! need (the Python side creates all 256 with the store), so the common case costs no `mkdir`.
+//! Groups of files are written side by side on a pool of threads kept for the process.
 
 use std::alloc::{self, Layout};
 use std::cell::RefCell;
@@ -17,6 +18,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::OnceLock;
 
 use sha2::{Digest, Sha256};
 
@@ -91,7 +93,8 @@ fn store_with<C: AsRef<[u8]>>(root: &Path, tmp_dir: &Path, chunks: &[C], anonymo
 }
 
 /// Store several files, each given as its chunks, side by side on up to `threads` threads
-/// (direct writes wait on the disk; in parallel they overlap). One result per file, in order.
+/// of a pool kept for the process (direct writes wait on the disk; in parallel they overlap).
+/// One result per file, in order.
 pub fn store_many<C: AsRef<[u8]> + Sync>(
     root: &Path,
     tmp_dir: &Path,
@@ -99,21 +102,37 @@ pub fn store_many<C: AsRef<[u8]> + Sync>(
     threads: usize,
 ) -> Vec<io::Result<Stored>> {
     let threads = threads.clamp(1, files.len().max(1));
-    if threads == 1 {
-        return files.iter().map(|chunks| store(root, tmp_dir, chunks)).collect();
-    }
+    let pool = match (threads, pool()) {
+        (1, _) | (_, None) => return files.iter().map(|chunks| store(root, tmp_dir, chunks)).collect(),
+        (_, Some(pool)) => pool,
+    };
     let per_thread = files.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = files
-            .chunks(per_thread)
-            .map(|part| scope.spawn(move || part.iter().map(|chunks| store(root, tmp_dir, chunks)).collect::<Vec<_>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|_| vec![Err(io::Error::other("file store thread panicked"))]))
-            .collect()
-    })
+    let mut results: Vec<Vec<io::Result<Stored>>> = Vec::new();
+    results.resize_with(files.len().div_ceil(per_thread), Vec::new);
+    pool.scope(|scope| {
+        for (part, out) in files.chunks(per_thread).zip(results.iter_mut()) {
+            scope.spawn(move |_| *out = part.iter().map(|chunks| store(root, tmp_dir, chunks)).collect());
+        }
+    });
+    results.into_iter().flatten().collect()
 }
+
+/// Threads for [`store_many`], started on first use and kept: starting threads for every
+/// group of files costs more than writing a small file.
+fn pool() -> Option<&'static rayon::ThreadPool> {
+    static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(MAX_THREADS)
+            .thread_name(|i| format!("ocrdesk-store-{i}"))
+            .build()
+            .ok()
+    })
+    .as_ref()
+}
+
+/// Most threads [`store_many`] writes on.
+pub const MAX_THREADS: usize = 4;
 
 /// Set the modification time of `path` to now; false when there is no such file.
 fn touch(path: &Path) -> io::Result<bool> {
@@ -248,22 +267,38 @@ impl Drop for AlignedBuf {
 
 /// Write around the page cache: an upload is written once and read once, by the OCR worker,
 /// so caching its pages only costs memory (and, on virtual machines, fresh pages are slow).
+/// The whole blocks go straight to the disk; the part of a last block after them is written
+/// through the page cache (cutting a padded block back with a truncate would read it from
+/// the disk first).
 fn write_direct<C: AsRef<[u8]>>(file: &File, chunks: &[C], len: usize) -> io::Result<()> {
-    let padded = len.next_multiple_of(ALIGN);
+    let whole = len - len % ALIGN;
     ALIGNED.with_borrow_mut(|buf| {
-        let block = buf.reserve(padded);
+        let block = buf.reserve(len);
         let mut at = 0;
         for chunk in chunks {
             let chunk = chunk.as_ref();
             block[at..at + chunk.len()].copy_from_slice(chunk);
             at += chunk.len();
         }
-        block[len..].fill(0);
         let mut file = file;
-        file.write_all(block)
-    })?;
-    if padded != len {
-        file.set_len(len as u64)?;
+        if whole > 0 {
+            file.write_all(&block[..whole])?;
+        }
+        if whole < len {
+            buffered_from_now(file)?;
+            file.write_all(&block[whole..])?;
+        }
+        Ok(())
+    })
+}
+
+/// Turn `O_DIRECT` off for the rest of this open file.
+fn buffered_from_now(file: &File) -> io::Result<()> {
+    let fd = file.as_raw_fd();
+    // SAFETY: F_GETFL/F_SETFL on a descriptor we own.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    if flags < 0 || unsafe { libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_DIRECT) } < 0 {
+        return Err(io::Error::last_os_error());
     }
     Ok(())
 }
@@ -346,6 +381,22 @@ mod tests {
             }
         }
         assert!(store_many::<Vec<u8>>(&root, &root.join("tmp"), &[], 4).is_empty());
+        fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn sizes_around_a_block_are_stored_whole() {
+        let root = scratch("blocks");
+        for len in [1, 511, 4095, 4096, 4097, 8191, 8192, 12_289, 131_071] {
+            let data: Vec<u8> = (0..len).map(|i| (i * 7 % 253) as u8).collect();
+            for anonymous in [true, false] {
+                let (head, tail) = data.split_at(len / 3);
+                let stored = store_with(&root, &root.join("tmp"), &[head, tail], anonymous).unwrap();
+                let path = path_for(&root, &stored.sha256);
+                assert_eq!(fs::read(&path).unwrap(), data, "{len} bytes");
+                fs::remove_file(path).unwrap();
+            }
+        }
         fs::remove_dir_all(&root).unwrap();
     }
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import ctypes
 import logging
 import os
 import signal
@@ -74,8 +75,28 @@ def _logging(level: str) -> None:
 
 
 # --- serve --------------------------------------------------------------------------------
+def _keep_freed_memory() -> None:
+    """Have malloc keep freed memory for the next request instead of returning it at once.
+
+    Upload bodies are around malloc's default mmap threshold (128 KiB); with the defaults,
+    each one is mapped and unmapped, or trimmed off the heap top, and every page of the next
+    one is faulted in afresh. Fixed thresholds keep those pages: memory stays bounded by what
+    requests in flight hold at once (files over 1 MiB spill to disk).
+    """
+    if os.environ.get("OCRDESK_MALLOC_DEFAULTS"):
+        return
+    try:
+        mallopt = ctypes.CDLL(None).mallopt  # glibc; elsewhere there is nothing to tune
+    except (OSError, AttributeError):
+        return
+    m_trim_threshold, m_mmap_threshold = -1, -3
+    mallopt(m_mmap_threshold, 8 << 20)
+    mallopt(m_trim_threshold, 64 << 20)
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # before Tesseract loads (see DESIGN pitfalls)
+    _keep_freed_memory()
     settings = _settings(args)
     _logging(args.log_level)
 

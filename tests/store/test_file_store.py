@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import time
 from pathlib import Path
 
-from ocrdesk.files import SPOOL_BYTES, FileStore
+from ocrdesk.files import SPOOL_BYTES, FileStore, Incoming
 
 
 def test_small_file_is_stored_once_under_its_hash(tmp_path: Path) -> None:
@@ -80,7 +81,7 @@ def test_adopted_slice_of_a_body_is_stored_without_the_rest(tmp_path: Path) -> N
     two.write(b" and more")  # bytes after an adopted slice
     three = store.incoming()
     three.adopt(body, start, end)
-    problems = type(one).run_befores([one, two, three])
+    problems = type(one).commit_many([one, two, three])
     assert problems == [None, None, None]
     assert store.read_bytes(one.sha256 or "") == data
     assert store.read_bytes(two.sha256 or "") == data + b" and more"
@@ -89,3 +90,34 @@ def test_adopted_slice_of_a_body_is_stored_without_the_rest(tmp_path: Path) -> N
     single.adopt(body, start, end)
     single.write(b"!")
     assert store.read_bytes(single.commit()) == data + b"!"
+
+
+def test_concurrent_commits_are_grouped_on_the_store_thread_and_fail_alone(tmp_path: Path) -> None:
+    store = FileStore(tmp_path / "files")
+    datas = [os.urandom(20_000 + 4096 * (i % 3)) for i in range(40)] + [os.urandom(SPOOL_BYTES + 5)]
+
+    def incoming_of(data: bytes) -> Incoming:
+        incoming = store.incoming()
+        for at in range(0, len(data), 64 * 1024):
+            incoming.write(data[at : at + 64 * 1024])
+        return incoming
+
+    async def run() -> list[str | BaseException]:
+        items = [incoming_of(data) for data in datas]
+        broken = incoming_of(os.urandom(SPOOL_BYTES + 9))  # spilled; its temp file vanishes
+        assert broken.tmp_path is not None
+        broken.tmp_path.unlink()
+        return await asyncio.gather(*(store.commit_grouped(i) for i in [*items, broken]), return_exceptions=True)
+
+    try:
+        outcomes = asyncio.run(run())
+        assert isinstance(outcomes[-1], OSError)
+        assert outcomes[:-1] == [hashlib.sha256(d).hexdigest() for d in datas]
+        for sha, data in zip(outcomes, datas):
+            assert store.read_bytes(str(sha)) == data
+        # A second event loop (as a second test client would have) is served by the same thread.
+        again = asyncio.run(run())
+        assert again[:-1] == outcomes[:-1] and isinstance(again[-1], OSError)
+    finally:
+        store.close()
+    assert store._stage is None

@@ -9,10 +9,13 @@ found (:meth:`FileStore.locate`).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
+import queue
 import re
 import tempfile
+import threading
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -40,9 +43,9 @@ class Incoming:
     Up to ``SPOOL_BYTES`` it is kept in memory, as the chunks it arrived in (or as a slice of a
     body read whole, :meth:`adopt`), and hashed and written to disk once: one call into the
     core that hashes, then either refreshes a stored copy or writes the file and links it in
-    under its name (``rust/blobstore.rs``), without the GIL. The upload endpoint has a group's
-    files written together (:meth:`run_befores`) on the database writer's thread, just
-    before their rows.
+    under its name (``rust/blobstore.rs``), without the GIL. Uploads arriving together are
+    committed together, on the store's own thread (:meth:`FileStore.commit_grouped`), just
+    before their rows are written.
     Bigger files spill to a temp file as soon as they pass the threshold (hashed as they
     arrive from then on), so memory stays bounded per upload.
     """
@@ -127,7 +130,7 @@ class Incoming:
     def commit(self) -> str:
         """Move into place; returns the sha256. Idempotent for identical content."""
         if self._chunks is not None:
-            (problem,) = Incoming.run_befores([self])
+            (problem,) = Incoming.commit_many([self])
             if problem is not None:
                 raise problem
             assert self.sha256 is not None
@@ -147,8 +150,8 @@ class Incoming:
         return sha
 
     @staticmethod
-    def run_befores(items: list[Incoming]) -> list[BaseException | None]:
-        """Commit several files at once (``Database.write`` runs a group's ``before`` steps so).
+    def commit_many(items: list[Incoming]) -> list[BaseException | None]:
+        """Commit several files at once (``FileStore.commit_grouped`` runs its groups so).
 
         The in-memory ones take one call into the core, which writes them side by side
         without the GIL; one failure is that file's own. Returns the failure of each, or None.
@@ -177,11 +180,6 @@ class Incoming:
                 item._chunks = None
         return problems
 
-    async def commit_async(self) -> str:
-        import anyio.to_thread
-
-        return await anyio.to_thread.run_sync(self.commit)
-
     def _close_and_remove(self) -> None:
         if self._fh is not None and not self._fh.closed:
             self._fh.close()
@@ -206,6 +204,7 @@ class FileStore:
                 (self.root / shard).mkdir(exist_ok=True)
         self.root_str = str(self.root)
         self.tmp_str = str(self.tmp_dir)
+        self._stage: _GroupStage | None = None
 
     def path_for(self, sha256: str) -> Path:
         """Where a file with this hash is stored (and where a new one goes)."""
@@ -231,6 +230,25 @@ class FileStore:
 
     def incoming(self) -> Incoming:
         return Incoming(self)
+
+    async def commit_grouped(self, incoming: Incoming) -> str:
+        """Commit on the store's own thread, together with whatever else is waiting (one core call).
+
+        Uploads await this before their rows are written, so the disk works on the next
+        files while the database writer commits the rows of the previous ones.
+        """
+        stage = self._stage
+        if stage is None:
+            stage = self._stage = _GroupStage(Incoming.commit_many, "ocrdesk-files")
+        await stage.submit(incoming)
+        assert incoming.sha256 is not None
+        return incoming.sha256
+
+    def close(self) -> None:
+        """Stop the commit thread, if one was started (it stops by itself with the process)."""
+        if self._stage is not None:
+            self._stage.stop()
+            self._stage = None
 
     def put_bytes(self, data: bytes) -> str:
         incoming = self.incoming()
@@ -276,6 +294,72 @@ class FileStore:
         """Remove partial uploads left by a crash."""
         for leftover in self.tmp_dir.glob("in-*"):
             leftover.unlink(missing_ok=True)
+
+
+class _GroupStage:
+    """A thread that runs ``run(items) -> [exception or None]`` on groups of waiting items.
+
+    Callers on an event loop submit one item and await its outcome; the thread takes
+    everything waiting (up to ``MAX_GROUP``) in one go and hands each group's outcomes back
+    with one wake-up of the loop.
+    """
+
+    MAX_GROUP = 64
+
+    def __init__(self, run: Any, name: str) -> None:
+        self._run = run
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
+        self._thread.start()
+
+    def submit(self, item: Any) -> asyncio.Future[None]:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+        self._queue.put((item, future, loop))
+        return future
+
+    def stop(self) -> None:
+        self._queue.put(None)
+        self._thread.join(timeout=5)
+
+    def _serve(self) -> None:
+        q = self._queue
+        while True:
+            first = q.get()
+            if first is None:
+                return
+            group = [first]
+            while len(group) < self.MAX_GROUP:
+                try:
+                    nxt = q.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    q.put(None)  # stop after this group
+                    break
+                group.append(nxt)
+            try:
+                outcomes = self._run([item for item, _, _ in group])
+            except Exception as exc:
+                outcomes = [exc] * len(group)
+            by_loop: dict[Any, list[tuple[asyncio.Future[None], BaseException | None]]] = {}
+            for (_, future, loop), outcome in zip(group, outcomes):
+                by_loop.setdefault(loop, []).append((future, outcome))
+            for loop, settled in by_loop.items():
+                try:
+                    loop.call_soon_threadsafe(_settle, settled)
+                except RuntimeError:  # that loop is closed: nobody waits any more
+                    pass
+
+
+def _settle(settled: list[tuple[asyncio.Future[None], BaseException | None]]) -> None:
+    for future, outcome in settled:
+        if future.done():
+            continue
+        if outcome is None:
+            future.set_result(None)
+        else:
+            future.set_exception(outcome)
 
 
 # --- type sniffing ------------------------------------------------------------------------

@@ -74,6 +74,7 @@ def create_app(settings: Settings | None = None, *, run_workers: bool | None = N
             if pool is not None:
                 await pool.stop()
             await db.close()
+            files.close()
 
     api = Router(
         path=API_PREFIX,

@@ -91,8 +91,9 @@ async def read_form(
 ) -> ParsedForm:
     """Parse the request body; file fields are committed to the store, the rest kept as text.
 
-    With ``commit=False`` the files are left for the caller to commit (``Incoming.commit``),
-    e.g. on the database writer's thread together with the insert that records them.
+    Files are committed on the store's own thread, with those of other requests arriving at
+    the same time (``FileStore.commit_grouped``). With ``commit=False`` they are left for the
+    caller to commit.
     """
     content_type = request.headers.get("content-type", "")
     media, _, params = content_type.partition(";")
@@ -132,7 +133,7 @@ async def read_form(
             if commit:
                 try:
                     for f in form.files:
-                        await f.incoming.commit_async()
+                        await store.commit_grouped(f.incoming)
                 except BaseException:
                     form.discard()
                     raise
@@ -177,7 +178,7 @@ async def read_form(
                     else:  # end of a part
                         if current_file is not None:
                             if commit:
-                                await current_file.incoming.commit_async()
+                                await store.commit_grouped(current_file.incoming)
                         elif current_text is not None and segment is not None:
                             charset = segment.charset or "utf-8"
                             try:

@@ -211,7 +211,8 @@ async def handle_upload(request: Request[Any, Any, Any], ctx: AppContext, princi
             doc, incoming, ctx.files, fields, common.template, base_url(request, ctx), idem_key, principal.key_id,
             request.scope["path"], request_hash,
         )
-        stored = await ctx.db.write(insert, before=incoming)
+        await ctx.files.commit_grouped(incoming)
+        stored = await ctx.db.write(insert)
         if isinstance(stored, Response):
             return stored
         body = stored
@@ -224,7 +225,7 @@ async def handle_upload(request: Request[Any, Any, Any], ctx: AppContext, princi
 class _UploadInsert:
     """The rows of one upload, written on the database writer's thread (``Database.write``).
 
-    Its file was committed just before, by the group's ``before`` step, on the same thread.
+    Its file is committed before (``FileStore.commit_grouped``).
     """
 
     __slots__ = ("doc", "incoming", "files", "fields", "template", "base", "idem_key", "key_id", "path", "request_hash")

@@ -24,7 +24,7 @@ import aiosqlite
 __all__ = ["Database", "connect", "migrations", "PRAGMAS"]
 
 T = TypeVar("T")
-_PendingWrite = tuple[Callable[[sqlite3.Connection], Any], "asyncio.Future[Any]", Any]  # (fn, future, before)
+_PendingWrite = tuple[Callable[[sqlite3.Connection], Any], "asyncio.Future[Any]"]  # (fn, future)
 
 PRAGMAS = (
     "PRAGMA journal_mode = WAL",
@@ -311,7 +311,7 @@ class Database:
             else:
                 await conn.execute("COMMIT")
 
-    async def write(self, fn: Callable[[sqlite3.Connection], T], before: Any = None) -> T:
+    async def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``fn(connection)`` atomically on the writer's thread and return its result.
 
         Group commit: calls that arrive while the writer is busy are run together, in one
@@ -322,21 +322,15 @@ class Database:
         The writer's thread takes the next group itself as soon as one is committed, while the
         event loop goes on parsing requests and resolving the finished ones: the two overlap
         instead of taking turns. It holds the write lock for at most ``DRAIN_SECONDS`` at a
-        time, so a ``transaction()`` waiting for it gets its turn.
-
-        ``before`` (optional) runs on the same thread just before the group's transaction
-        starts, outside it (e.g. moving an uploaded file into place): no extra thread hop, and
-        the write lock is not held during file I/O. If it raises, ``fn`` is skipped and the
-        exception is returned to this caller only. Instead of a callable it may be an object
-        whose type has ``run_befores(items) -> [exception or None]``, run once for all such
-        items of a group (``Incoming``: one call into the core for all files). Likewise, calls
-        whose type has ``run_group(conn, calls) -> [result]`` run together (see
-        ``_grouped_transaction``).
+        time, so a ``transaction()`` waiting for it gets its turn. Calls whose type has
+        ``run_group(conn, calls) -> [result]`` run together (see ``_grouped_transaction``).
+        File I/O stays off this thread (uploads are committed by ``FileStore.commit_grouped``
+        first), so a slow disk never holds up the writes of others.
         """
         assert self._writer is not None, "database not open"
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        self._pending_writes.append((fn, future, before))
+        self._pending_writes.append((fn, future))
         if not self._group_writer_running:
             self._group_writer_running = True
             self._group_task = loop.create_task(self._run_grouped_writes())
@@ -353,7 +347,7 @@ class Database:
                     await writer._execute(_drain_writes, writer._conn, self._pending_writes, loop)
         except BaseException as exc:  # the writer's thread itself failed (e.g. the database closed)
             while self._pending_writes:
-                _, future, _ = self._pending_writes.popleft()
+                _, future = self._pending_writes.popleft()
                 if not future.done():
                     future.set_exception(exc)
             raise
@@ -400,7 +394,7 @@ def _drain_writes(
         while pending and len(group) < MAX_WRITE_GROUP:
             group.append(pending.popleft())
         try:
-            outcomes = _grouped_transaction(conn, [(fn, before) for fn, _, before in group])
+            outcomes = _grouped_transaction(conn, [fn for fn, _ in group])
         except Exception as exc:  # the transaction as a whole failed (e.g. COMMIT)
             outcomes = [(False, exc)] * len(group)
         loop.call_soon_threadsafe(_settle, group, outcomes)
@@ -409,7 +403,7 @@ def _drain_writes(
 
 
 def _settle(group: list[_PendingWrite], outcomes: list[tuple[bool, Any]]) -> None:
-    for (_, future, _), (ok, value) in zip(group, outcomes):
+    for (_, future), (ok, value) in zip(group, outcomes):
         if not future.done():
             if ok:
                 future.set_result(value)
@@ -417,46 +411,18 @@ def _settle(group: list[_PendingWrite], outcomes: list[tuple[bool, Any]]) -> Non
                 future.set_exception(value)
 
 
-def _run_befores(calls: list[tuple[Any, Any]]) -> dict[int, BaseException]:
-    """The ``before`` steps of a group; those of one kind with a ``run_befores`` run together."""
-    failed: dict[int, BaseException] = {}
-    kinds: dict[Callable[[list[Any]], list[BaseException | None]], list[int]] = {}
-    for i, (_, before) in enumerate(calls):
-        if before is None:
-            continue
-        together = getattr(type(before), "run_befores", None)
-        if together is not None:
-            kinds.setdefault(together, []).append(i)
-            continue
-        try:
-            before()
-        except Exception as exc:
-            failed[i] = exc
-    for together, indexes in kinds.items():
-        try:
-            problems = together([calls[i][1] for i in indexes])
-        except Exception as exc:
-            problems = [exc] * len(indexes)
-        failed.update((i, problem) for i, problem in zip(indexes, problems) if problem is not None)
-    return failed
-
-
-def _grouped_transaction(conn: sqlite3.Connection, calls: list[tuple[Any, Any]]) -> list[tuple[bool, Any]]:
-    """On the writer's thread: the calls' ``before`` steps, then one transaction.
+def _grouped_transaction(conn: sqlite3.Connection, calls: list[Any]) -> list[tuple[bool, Any]]:
+    """On the writer's thread: one transaction for a group of calls.
 
     Calls of one kind with a ``run_group(conn, calls)`` (e.g. plain uploads) run as one set
     of statements inside a savepoint: few statements, so few GIL hand-offs for the whole
     group. Should that fail, they run one by one. Every other call gets its own savepoint,
     so a call that raises undoes only its own changes.
     """
-    failed = _run_befores(calls)
     outcomes: list[tuple[bool, Any] | None] = [None] * len(calls)
     singles: list[int] = []
     kinds: dict[Callable[[sqlite3.Connection, list[Any]], list[Any]], list[int]] = {}
-    for i, (fn, _) in enumerate(calls):
-        if i in failed:
-            outcomes[i] = (False, failed[i])
-            continue
+    for i, fn in enumerate(calls):
         together = getattr(type(fn), "run_group", None)
         if together is not None:
             kinds.setdefault(together, []).append(i)
@@ -470,7 +436,7 @@ def _grouped_transaction(conn: sqlite3.Connection, calls: list[tuple[Any, Any]])
                 continue
             conn.execute("SAVEPOINT grouped_set")
             try:
-                values = together(conn, [calls[i][0] for i in indexes])
+                values = together(conn, [calls[i] for i in indexes])
             except Exception:
                 conn.execute("ROLLBACK TO grouped_set")
                 conn.execute("RELEASE grouped_set")
@@ -482,7 +448,7 @@ def _grouped_transaction(conn: sqlite3.Connection, calls: list[tuple[Any, Any]])
         for i in sorted(singles):
             conn.execute("SAVEPOINT grouped_write")
             try:
-                value = calls[i][0](conn)
+                value = calls[i](conn)
             except Exception as exc:
                 conn.execute("ROLLBACK TO grouped_write")
                 conn.execute("RELEASE grouped_write")
