@@ -18,7 +18,6 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::OnceLock;
 
 use sha2::{Digest, Sha256};
 
@@ -92,47 +91,116 @@ fn store_with<C: AsRef<[u8]>>(root: &Path, tmp_dir: &Path, chunks: &[C], anonymo
     Ok(Stored { sha256, created: true })
 }
 
-/// Store several files, each given as its chunks, side by side on up to `threads` threads
-/// of a pool kept for the process (direct writes wait on the disk; in parallel they overlap).
-/// One result per file, in order.
+/// Store several files, each given as its chunks, side by side on up to `threads` threads:
+/// the calling one and threads kept for the process (direct writes wait on the disk; in
+/// parallel they overlap). One result per file, in order.
 pub fn store_many<C: AsRef<[u8]> + Sync>(
     root: &Path,
     tmp_dir: &Path,
     files: &[Vec<C>],
     threads: usize,
 ) -> Vec<io::Result<Stored>> {
-    let threads = threads.clamp(1, files.len().max(1));
-    let pool = match (threads, pool()) {
-        (1, _) | (_, None) => return files.iter().map(|chunks| store(root, tmp_dir, chunks)).collect(),
-        (_, Some(pool)) => pool,
-    };
-    let per_thread = files.len().div_ceil(threads);
+    let threads = threads.clamp(1, files.len().max(1)).min(MAX_THREADS);
+    let per_thread = files.len().div_ceil(threads).max(1);
     let mut results: Vec<Vec<io::Result<Stored>>> = Vec::new();
     results.resize_with(files.len().div_ceil(per_thread), Vec::new);
-    pool.scope(|scope| {
-        for (part, out) in files.chunks(per_thread).zip(results.iter_mut()) {
-            scope.spawn(move |_| *out = part.iter().map(|chunks| store(root, tmp_dir, chunks)).collect());
-        }
-    });
-    results.into_iter().flatten().collect()
-}
-
-/// Threads for [`store_many`], started on first use and kept: starting threads for every
-/// group of files costs more than writing a small file.
-fn pool() -> Option<&'static rayon::ThreadPool> {
-    static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
-    POOL.get_or_init(|| {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(MAX_THREADS)
-            .thread_name(|i| format!("ocrdesk-store-{i}"))
-            .build()
-            .ok()
-    })
-    .as_ref()
+    let jobs: Vec<Box<dyn FnOnce() + Send + '_>> = files
+        .chunks(per_thread)
+        .zip(results.iter_mut())
+        .map(|(part, out)| {
+            Box::new(move || *out = part.iter().map(|chunks| store(root, tmp_dir, chunks)).collect()) as Box<_>
+        })
+        .collect();
+    helpers::run_all(jobs);
+    // A part whose thread panicked left its slot empty: each of its files gets an error.
+    files
+        .chunks(per_thread)
+        .zip(results)
+        .flat_map(|(part, done)| {
+            if done.len() == part.len() {
+                done
+            } else {
+                part.iter().map(|_| Err(io::Error::other("file store thread panicked"))).collect()
+            }
+        })
+        .collect()
 }
 
 /// Most threads [`store_many`] writes on.
 pub const MAX_THREADS: usize = 4;
+
+/// Threads kept for the process that run jobs borrowing from their caller (starting threads
+/// for every group of files costs more than writing a small file). An idle thread sleeps on
+/// its queue rather than spinning: on a small machine the CPU is needed elsewhere.
+mod helpers {
+    use std::panic::{self, AssertUnwindSafe};
+    use std::sync::OnceLock;
+
+    use crossbeam_channel::{bounded, unbounded, Sender};
+
+    type Job = Box<dyn FnOnce() + Send + 'static>;
+
+    fn queue() -> Option<&'static Sender<Job>> {
+        static QUEUE: OnceLock<Option<Sender<Job>>> = OnceLock::new();
+        QUEUE
+            .get_or_init(|| {
+                let (tx, rx) = unbounded::<Job>();
+                for i in 0..super::MAX_THREADS - 1 {
+                    let rx = rx.clone();
+                    let spawned = std::thread::Builder::new()
+                        .name(format!("ocrdesk-store-{i}"))
+                        .spawn(move || rx.iter().for_each(|job| job()));
+                    if spawned.is_err() {
+                        return None;
+                    }
+                }
+                Some(tx)
+            })
+            .as_ref()
+    }
+
+    /// Run every job, the first on this thread and the others on the kept threads; returns
+    /// once all have finished. A job that panics just ends (the caller sees what it left
+    /// undone); the threads stay.
+    pub fn run_all(mut jobs: Vec<Box<dyn FnOnce() + Send + '_>>) {
+        if jobs.is_empty() {
+            return;
+        }
+        let first = jobs.remove(0);
+        let (done_tx, done_rx) = bounded::<()>(jobs.len());
+        let mut handed = 0;
+        let mut inline = Vec::new();
+        for job in jobs {
+            let done = done_tx.clone();
+            let wrapped: Box<dyn FnOnce() + Send + '_> = Box::new(move || {
+                let _ = panic::catch_unwind(AssertUnwindSafe(job));
+                let _ = done.send(());
+            });
+            // SAFETY: the job borrows from our caller, and this function returns only once
+            // every handed job has run (each sends on `done`, even when it panics) or has been
+            // dropped unrun (its sender goes with it, ending the wait below): no borrow is
+            // used after this function returns.
+            let wrapped: Job = unsafe { std::mem::transmute::<Box<dyn FnOnce() + Send + '_>, Job>(wrapped) };
+            match queue() {
+                Some(queue) => match queue.send(wrapped) {
+                    Ok(()) => handed += 1,
+                    Err(unsent) => inline.push(unsent.into_inner()),
+                },
+                None => inline.push(wrapped),
+            }
+        }
+        drop(done_tx);
+        let _ = panic::catch_unwind(AssertUnwindSafe(first));
+        for job in inline {
+            job();
+        }
+        for _ in 0..handed {
+            if done_rx.recv().is_err() {
+                break; // every sender is gone: nothing is running any more
+            }
+        }
+    }
+}
 
 /// Set the modification time of `path` to now; false when there is no such file.
 fn touch(path: &Path) -> io::Result<bool> {
@@ -382,6 +450,29 @@ mod tests {
         }
         assert!(store_many::<Vec<u8>>(&root, &root.join("tmp"), &[], 4).is_empty());
         fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn kept_threads_run_borrowing_jobs_and_outlive_a_panic() {
+        for round in 0..3 {
+            let mut slots = vec![0usize; 7];
+            let jobs: Vec<Box<dyn FnOnce() + Send + '_>> = slots
+                .iter_mut()
+                .enumerate()
+                .map(|(i, slot)| {
+                    Box::new(move || {
+                        if i == 3 && round == 1 {
+                            panic!("a job that fails");
+                        }
+                        std::thread::sleep(std::time::Duration::from_millis(2));
+                        *slot = i + 1;
+                    }) as Box<_>
+                })
+                .collect();
+            helpers::run_all(jobs);
+            let expected: Vec<usize> = (0..7).map(|i| if i == 3 && round == 1 { 0 } else { i + 1 }).collect();
+            assert_eq!(slots, expected, "round {round}");
+        }
     }
 
     #[test]

@@ -340,7 +340,7 @@ class _GroupStage:
                 group.append(nxt)
             try:
                 outcomes = self._run([item for item, _, _ in group])
-            except Exception as exc:
+            except BaseException as exc:  # a bug, even a panic in the core: these fail, the thread goes on
                 outcomes = [exc] * len(group)
             by_loop: dict[Any, list[tuple[asyncio.Future[None], BaseException | None]]] = {}
             for (_, future, loop), outcome in zip(group, outcomes):
