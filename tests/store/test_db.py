@@ -96,3 +96,45 @@ async def test_grouped_writes_commit_together_and_fail_alone(tmp_path: Path) -> 
         assert isinstance(again[0], sqlite3.IntegrityError) and again[1] == "org9"
         assert await db.fetchval("SELECT count(*) FROM organizations") == 7
         assert not db._writer._conn.in_transaction  # type: ignore[union-attr]
+
+
+
+async def test_background_checkpoints_fill_the_database_file_and_stop_with_it(tmp_path: Path) -> None:
+    """The server's checkpoint thread copies committed pages into the file; the writer keeps a fallback."""
+    import asyncio
+    import shutil
+
+    db = await Database(tmp_path / "x.db").open()
+    try:
+        await db.checkpoint_in_background(interval=0.02)
+        assert db._writer is not None
+        async with db._writer.execute("PRAGMA wal_autocheckpoint") as cur:
+            assert (await cur.fetchone())[0] == 16_000  # so the writer does not checkpoint these itself
+        ten = "(SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 " \
+              "UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9 UNION ALL SELECT 10)"
+        for _ in range(10):  # about 1,000 pages of 4 KiB rows through the WAL
+            await db.execute(f"INSERT INTO organizations SELECT hex(randomblob(12)), hex(randomblob(2000)), 't', 't' "
+                             f"FROM {ten} a, {ten} b")
+        assert (tmp_path / "x.db-wal").stat().st_size > 4_000_000
+        checkpointer = db._checkpointer
+        assert checkpointer is not None
+        copied = 0
+        for _ in range(250):  # the database file alone, copied aside, holds every row once it has run
+            runs = checkpointer.runs
+            await asyncio.sleep(0.05)
+            if checkpointer.runs <= runs:
+                continue
+            shutil.copyfile(tmp_path / "x.db", tmp_path / "alone.db")
+            alone = sqlite3.connect(tmp_path / "alone.db")
+            try:
+                copied = alone.execute("SELECT count(*) FROM organizations").fetchone()[0]
+            except sqlite3.DatabaseError:  # copied while a checkpoint was writing: look again
+                copied = 0
+            finally:
+                alone.close()
+            if copied == 1000:
+                break
+        assert copied == 1000
+    finally:
+        await db.close()
+    assert not checkpointer._thread.is_alive()

@@ -50,6 +50,7 @@ def create_app(settings: Settings | None = None, *, run_workers: bool | None = N
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         settings.ensure_dirs()
         db = await Database(settings.db_path, readers=4).open()
+        await db.checkpoint_in_background()
         files = FileStore(settings.files_dir)
         files.clean_tmp()
         _ = settings.jwt_secret  # create it now rather than under the first login

@@ -15,6 +15,7 @@ import mmap
 import os
 import re
 import sqlite3
+import threading
 import time
 from pathlib import Path
 from typing import Any, AsyncIterator, Callable, Iterable, Sequence, TypeVar
@@ -189,6 +190,7 @@ class Database:
         self._group_task: asyncio.Task[None] | None = None
         self._inline: sqlite3.Connection | None = None
         self._epoch: mmap.mmap | None = None
+        self._checkpointer: _Checkpointer | None = None
         self.version = 0
 
     async def open(self, migrate: bool = True) -> Database:
@@ -228,7 +230,24 @@ class Database:
         finally:
             os.close(fd)
 
+    async def checkpoint_in_background(self, interval: float = 0.25) -> None:
+        """Copy committed pages from the WAL into the database file on a thread of its own.
+
+        By default the writer does it at every 1,000th page, inside a commit, with two
+        fsyncs: every write waiting behind that commit waits for the disk too. A server
+        under a steady stream of writes has it done beside them instead (``PASSIVE``: it never
+        blocks a writer or a reader). The writer still checkpoints itself should the WAL ever
+        reach ``WRITER_CHECKPOINT_PAGES``.
+        """
+        assert self._writer is not None, "database not open"
+        if self._checkpointer is None:
+            await self._writer.execute(f"PRAGMA wal_autocheckpoint = {WRITER_CHECKPOINT_PAGES}")
+            self._checkpointer = _Checkpointer(self.path, interval)
+
     async def close(self) -> None:
+        if self._checkpointer is not None:
+            await asyncio.to_thread(self._checkpointer.stop)
+            self._checkpointer = None
         if self._epoch is not None:
             self._epoch.close()
             self._epoch = None
@@ -374,6 +393,37 @@ class Database:
         async with self._write_lock:
             async with self._writer.execute(sql, params) as cur:
                 return list(await cur.fetchall())
+
+
+WRITER_CHECKPOINT_PAGES = 16_000  # the writer's own checkpoints, with one in the background (64 MiB)
+
+
+class _Checkpointer:
+    """``PRAGMA wal_checkpoint(PASSIVE)`` every ``interval`` seconds on a thread and connection of its own."""
+
+    def __init__(self, path: Path, interval: float) -> None:
+        self._path = path
+        self._interval = interval
+        self._stop = threading.Event()
+        self.runs = 0
+        self._thread = threading.Thread(target=self._run, name="ocrdesk-checkpoint", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        conn = sqlite3.connect(str(self._path), isolation_level=None)
+        try:
+            while not self._stop.wait(self._interval):
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                    self.runs += 1
+                except sqlite3.Error:  # locked for a moment or the like: the next turn will do
+                    pass
+        finally:
+            conn.close()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
 
 
 MAX_WRITE_GROUP = 64  # calls per grouped transaction
