@@ -121,3 +121,15 @@ def test_concurrent_commits_are_grouped_on_the_store_thread_and_fail_alone(tmp_p
     finally:
         store.close()
     assert store._stage is None
+
+
+def test_an_upload_discarded_before_its_group_runs_fails_alone(tmp_path: Path) -> None:
+    store = FileStore(tmp_path / "files")
+    gone, kept = store.incoming(), store.incoming()
+    gone.write(b"%PDF-1.7 whose request went away")
+    kept.write(b"%PDF-1.7 still wanted")
+    gone.discard()
+    problems = Incoming.commit_many([gone, kept])
+    assert isinstance(problems[0], RuntimeError) and problems[1] is None
+    assert store.read_bytes(kept.sha256 or "") == b"%PDF-1.7 still wanted"
+    assert [p.name for p in store.root.rglob("*") if p.is_file()] == [kept.sha256]

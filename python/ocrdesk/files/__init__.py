@@ -101,10 +101,6 @@ class Incoming:
             at += len(chunk)
         return views
 
-    def _span(self) -> tuple[list[bytes], int, int]:
-        assert self._chunks is not None
-        return self._chunks, self._start, self._start + self.size
-
     def digest(self) -> str:
         """The sha256 (hex) of the bytes received so far; call once the file is complete."""
         if self._digest is None:
@@ -157,18 +153,23 @@ class Incoming:
         without the GIL; one failure is that file's own. Returns the failure of each, or None.
         """
         problems: list[BaseException | None] = [None] * len(items)
-        in_memory: dict[FileStore, list[int]] = {}
+        in_memory: dict[FileStore, list[tuple[int, tuple[list[bytes], int, int]]]] = {}
         for i, item in enumerate(items):
-            if item._chunks is not None:
-                in_memory.setdefault(item._store, []).append(i)
+            # Read once: the upload may be discarded meanwhile on the event loop's thread
+            # (its request gone); the bytes taken here stay alive for the call below.
+            chunks = item._chunks
+            if chunks is not None:
+                in_memory.setdefault(item._store, []).append((i, (chunks, item._start, item._start + item.size)))
+            elif item._fh is None and item.sha256 is None:
+                problems[i] = RuntimeError("the upload was discarded before it was committed")
             else:
                 try:
                     item.commit()
                 except Exception as exc:
                     problems[i] = exc
-        for store, indexes in in_memory.items():
-            results = _store_blobs(store.root_str, store.tmp_str, [items[i]._span() for i in indexes], STORE_THREADS)
-            for i, result in zip(indexes, results):
+        for store, spans in in_memory.items():
+            results = _store_blobs(store.root_str, store.tmp_str, [span for _, span in spans], STORE_THREADS)
+            for (i, _), result in zip(spans, results):
                 if isinstance(result, BaseException):
                     problems[i] = result
                     continue

@@ -7,6 +7,7 @@ that point with 413.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from typing import Any, AsyncIterator
 
@@ -131,9 +132,8 @@ async def read_form(
         if parts is not None:
             form = _form_from_parts(body, parts, store, file_fields, max_file_bytes, max_files)
             if commit:
-                try:
-                    for f in form.files:
-                        await store.commit_grouped(f.incoming)
+                try:  # all of the body's files in one group
+                    await asyncio.gather(*(store.commit_grouped(f.incoming) for f in form.files))
                 except BaseException:
                     form.discard()
                     raise
