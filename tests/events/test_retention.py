@@ -6,6 +6,7 @@ import asyncio
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 from server_support import API, assert_error, build_world, h, make_settings, running_app, tiny_pdf, upload
 
@@ -36,11 +37,12 @@ def test_retention_deletes_expired_files_but_keeps_results(tmp_path: Path) -> No
         assert patched.json()["settings"] == {"fileRetentionDays": 0.00001}
 
         deadline = time.monotonic() + 20
-        while True:
+        while True:  # until all three of the project's records (the batch's too) have expired
             records = [c.get(f"{API}/processing-history/{u['processingHistoryId']}", headers=h(w.project_key)).json() for u in p1]
-            if all(r["status"] == "retention_expired" for r in records):
+            left = c.get(f"{API}/processing-history/stats", headers=h(w.project_key)).json()["completed"]
+            if all(r["status"] == "retention_expired" for r in records) and left == 0:
                 break
-            assert time.monotonic() < deadline, records
+            assert time.monotonic() < deadline, (records, left)
             time.sleep(0.1)
         # Results stay readable; the own file is gone, the shared one is still needed by project 2.
         assert all(r["processingResult"]["text"] for r in records)
@@ -71,3 +73,39 @@ def test_retention_deletes_expired_files_but_keeps_results(tmp_path: Path) -> No
         # Clearing the setting keeps later files.
         cleared = c.patch(f"{API}/projects/{w.project_id}", json={"settings": {"fileRetentionDays": None}}, headers=h(w.project_key))
         assert cleared.json()["settings"] == {}
+
+
+def test_a_file_refreshed_by_an_upload_while_it_is_deleted_is_put_back(tmp_path: Path, monkeypatch: Any) -> None:
+    """An identical upload refreshes the stored copy beside the retention job's transaction.
+
+    Refreshed between the job's check and its move, the file must stay; otherwise it goes.
+    """
+    import os
+    import types
+
+    from ocrdesk.files import FileStore
+    from ocrdesk.queue.retention import RetentionJob
+    from ocrdesk.store.db import Database
+
+    files = FileStore(tmp_path / "files")
+    kept_sha, gone_sha = files.put_bytes(b"%PDF-1.7 uploaded again"), files.put_bytes(b"%PDF-1.7 nobody wants")
+    old = time.time() - 7200
+    for sha in (kept_sha, gone_sha):
+        os.utime(files.path_for(sha), (old, old))
+    real_rename = os.rename
+
+    def upload_in_between(src: Any, dst: Any) -> None:
+        if Path(src) == files.path_for(kept_sha) and "expired-" in str(dst):
+            os.utime(src)  # what the identical upload does, at the worst moment
+        real_rename(src, dst)
+
+    async def run() -> tuple[bool, bool]:
+        async with Database(tmp_path / "x.db") as db:
+            job = RetentionJob(db, files, types.SimpleNamespace(retention_grace_seconds=3600.0))  # type: ignore[arg-type]
+            monkeypatch.setattr(os, "rename", upload_in_between)
+            return await job._delete_if_unused(kept_sha), await job._delete_if_unused(gone_sha)
+
+    assert asyncio.run(run()) == (False, True)
+    assert files.read_bytes(kept_sha) == b"%PDF-1.7 uploaded again"
+    assert not files.exists(gone_sha)
+    assert not list(files.tmp_dir.iterdir())

@@ -292,9 +292,10 @@ class FileStore:
             return None
 
     def clean_tmp(self) -> None:
-        """Remove partial uploads left by a crash."""
-        for leftover in self.tmp_dir.glob("in-*"):
-            leftover.unlink(missing_ok=True)
+        """Remove partial uploads and files half-way through deletion, left by a crash."""
+        for pattern in ("in-*", "expired-*"):
+            for leftover in self.tmp_dir.glob(pattern):
+                leftover.unlink(missing_ok=True)
 
 
 class _GroupStage:

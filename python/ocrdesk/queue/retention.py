@@ -18,6 +18,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import logging
+import os
 import time
 
 from ocrdesk.config import Settings
@@ -140,13 +141,26 @@ class RetentionJob:
                 if await cur.fetchone() is not None:
                     return False
             deleted = False
+            grace = self.settings.retention_grace_seconds
             for path in self.files.copies(sha):  # the current layout and an earlier version's
                 try:
                     modified = path.stat().st_mtime
                 except FileNotFoundError:
                     continue
-                if time.time() - modified < self.settings.retention_grace_seconds:
+                if time.time() - modified < grace:
                     return False
-                path.unlink(missing_ok=True)
+                # Uploads store files beside this transaction, and an identical one only
+                # refreshes the stored copy's time. Moved out of reach first, the file is either
+                # refreshed before the move (seen below: put back) or missed by the upload,
+                # which then stores a new copy.
+                doomed = self.files.tmp_dir / f"expired-{sha}-{os.getpid()}"
+                try:
+                    os.rename(path, doomed)
+                except FileNotFoundError:
+                    continue
+                if time.time() - doomed.stat().st_mtime < grace:
+                    os.rename(doomed, path)  # an identical copy stored meanwhile has the same bytes
+                    return False
+                doomed.unlink(missing_ok=True)
                 deleted = True
             return deleted
