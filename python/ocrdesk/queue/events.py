@@ -50,7 +50,7 @@ class EventHub:
         self.events = Events(db)
         self.poll_interval = poll_interval
         self.latest = 0
-        self._changed = asyncio.Condition()
+        self._news = asyncio.Event()  # set (and replaced) whenever ``latest`` grows
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._listeners: list[Callable[[], None]] = []
@@ -74,12 +74,16 @@ class EventHub:
             self._task = None
 
     async def wait_beyond(self, seq: int, timeout: float) -> bool:
-        """Wait until an event newer than ``seq`` exists (True) or ``timeout`` passes (False)."""
+        """Wait until an event newer than ``seq`` exists (True) or ``timeout`` passes (False).
+
+        No lock is involved: a stream cancelled while it waits (its client gone) cannot leave
+        anything held that would stall the other streams.
+        """
         if self.latest > seq:
             return True
-        async with self._changed:
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._changed.wait_for(lambda: self.latest > seq), timeout)
+        news = self._news  # taken with no await after the check above: no wake-up is missed
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(news.wait(), timeout)
         return self.latest > seq
 
     async def _poll(self) -> None:
@@ -93,8 +97,8 @@ class EventHub:
                 latest = self.latest
             if latest > self.latest:
                 self.latest = latest
-                async with self._changed:
-                    self._changed.notify_all()
+                news, self._news = self._news, asyncio.Event()
+                news.set()
                 for listener in self._listeners:
                     listener()
             self._wake.clear()
