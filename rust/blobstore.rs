@@ -51,8 +51,9 @@ pub fn path_for(root: &Path, sha256: &str) -> PathBuf {
     root.join(&sha256[..2]).join(sha256)
 }
 
-/// Store the bytes of `chunks`, in order, under their sha256 below `root`, through a temp
-/// file in `tmp_dir` (on the same file system).
+/// Store the bytes of `chunks`, in order, under their sha256 below `root`: a file without a
+/// name linked in, or where that is not available a temp file in `tmp_dir` (on the same file
+/// system) renamed into place.
 pub fn store<C: AsRef<[u8]>>(root: &Path, tmp_dir: &Path, chunks: &[C]) -> io::Result<Stored> {
     store_with(root, tmp_dir, chunks, TMPFILE_OK.load(Ordering::Relaxed))
 }

@@ -135,7 +135,7 @@ def _document(ctx: AppContext, part: FormFile, name: str | None) -> NewDocument:
     display = safe_file_name(name or part.filename)
     if mime is None:
         raise ApiError(415, f"Unsupported file type for {display!r}: accepted are {SUPPORTED}")
-    sha = part.incoming.sha256  # None until committed (POST /upload commits on the writer's thread)
+    sha = part.incoming.sha256  # None until committed (POST /upload commits after these checks)
     return NewDocument(
         file_name=display,
         sha256=sha or "",
@@ -196,7 +196,6 @@ async def handle_upload(request: Request[Any, Any, Any], ctx: AppContext, princi
             raise ApiError(400, problems)
         if batch_id is not None and not await ctx.batches.exists(project.id, batch_id):
             raise ApiError(404, "Batch not found")
-        incoming = parts[0].incoming
         doc = _document(ctx, parts[0], form.value("fileName"))
 
         request_hash = form.request_hash() if idem_key is not None else ""
@@ -205,13 +204,14 @@ async def handle_upload(request: Request[Any, Any, Any], ctx: AppContext, princi
             if found is not None:
                 return _replay(found, request.scope["path"], request_hash)
 
+        sha = await ctx.files.commit_grouped(parts[0].incoming)
+        doc.sha256, doc.file_path = sha, ctx.files.relative_path(sha)
         fields = _record_fields(project, principal, common, batch_id)
         plain = idem_key is None and batch_id is None
         insert = (_PlainUploadInsert if plain else _UploadInsert)(
-            doc, incoming, ctx.files, fields, common.template, base_url(request, ctx), idem_key, principal.key_id,
+            doc, fields, common.template, base_url(request, ctx), idem_key, principal.key_id,
             request.scope["path"], request_hash,
         )
-        await ctx.files.commit_grouped(incoming)
         stored = await ctx.db.write(insert)
         if isinstance(stored, Response):
             return stored
@@ -225,24 +225,17 @@ async def handle_upload(request: Request[Any, Any, Any], ctx: AppContext, princi
 class _UploadInsert:
     """The rows of one upload, written on the database writer's thread (``Database.write``).
 
-    Its file is committed before (``FileStore.commit_grouped``).
+    Its file is committed before (``FileStore.commit_grouped``): ``doc`` has its hash and path.
     """
 
-    __slots__ = ("doc", "incoming", "files", "fields", "template", "base", "idem_key", "key_id", "path", "request_hash")
+    __slots__ = ("doc", "fields", "template", "base", "idem_key", "key_id", "path", "request_hash")
 
     def __init__(
-        self, doc: NewDocument, incoming: Any, files: Any, fields: dict[str, Any], template: Template | None,
+        self, doc: NewDocument, fields: dict[str, Any], template: Template | None,
         base: str, idem_key: str | None, key_id: str, path: str, request_hash: str,
     ) -> None:
-        self.doc, self.incoming, self.files, self.fields, self.template = doc, incoming, files, fields, template
+        self.doc, self.fields, self.template = doc, fields, template
         self.base, self.idem_key, self.key_id, self.path, self.request_hash = base, idem_key, key_id, path, request_hash
-
-    def _stored_file(self) -> NewDocument:
-        sha = self.incoming.sha256
-        assert sha is not None, "the file is committed before its rows"
-        self.doc.sha256 = sha
-        self.doc.file_path = self.files.relative_path(sha)
-        return self.doc
 
     def _response(self, upload_id: str, record_id: str, created_at: str) -> bytes:
         doc, template = self.doc, self.template
@@ -266,7 +259,7 @@ class _UploadInsert:
             if found is not None:
                 return _replay(found, self.path, self.request_hash)
         now = now_iso()
-        upload_id, record_id, created_at = History.insert_document(conn, self._stored_file(), now=now, **self.fields)
+        upload_id, record_id, created_at = History.insert_document(conn, self.doc, now=now, **self.fields)
         batch_id = self.fields["batch_id"]
         if batch_id is not None:
             Batches.add_file_sync(conn, batch_id, now)
@@ -283,7 +276,7 @@ class _PlainUploadInsert(_UploadInsert):
 
     @staticmethod
     def run_group(conn: sqlite3.Connection, items: list[_UploadInsert]) -> list[bytes]:
-        ids = History.insert_documents(conn, [(item._stored_file(), item.fields) for item in items])
+        ids = History.insert_documents(conn, [(item.doc, item.fields) for item in items])
         return [item._response(*row_ids) for item, row_ids in zip(items, ids)]
 
 
